@@ -1,0 +1,179 @@
+import {closeSync, openSync, readdirSync, readlinkSync, readSync} from 'node:fs';
+import {join} from 'node:path';
+import {fail, ok, reasonOf, type Reason, type Result} from './result.js';
+
+export interface FilesOptions {
+	procRoot?: string;
+	sysRoot?: string;
+	/** Extra root for files outside /proc and /sys (/etc/passwd); tests point it at a fixture. */
+	etcRoot?: string;
+	/** Lets tests inject errors root cannot see (root ignores file modes, so EACCES needs this). */
+	deny?: (path: string) => Reason | undefined;
+}
+
+const CHUNK = 64 * 1024;
+
+/**
+ * The only door to the kernel's files. Every path is rooted at --proc-root / --sys-root, every
+ * read is synchronous (fs.promises costs 100-300 µs a file, unusable for thousands of pids) and
+ * every failure comes back as a Result, never as an exception.
+ */
+export class Files {
+	readonly procRoot: string;
+	readonly sysRoot: string;
+	readonly etcRoot: string;
+	private readonly deny?: (path: string) => Reason | undefined;
+	private buffer = Buffer.allocUnsafe(CHUNK);
+
+	constructor(options: FilesOptions = {}) {
+		this.procRoot = options.procRoot ?? '/proc';
+		this.sysRoot = options.sysRoot ?? '/sys';
+		this.etcRoot = options.etcRoot ?? '/etc';
+		this.deny = options.deny;
+	}
+
+	proc(...parts: string[]): string {
+		return join(this.procRoot, ...parts);
+	}
+
+	sys(...parts: string[]): string {
+		return join(this.sysRoot, ...parts);
+	}
+
+	etc(...parts: string[]): string {
+		return join(this.etcRoot, ...parts);
+	}
+
+	/** Reads a whole file as UTF-8, at most maxBytes (a cap keeps attacker-sized files harmless). */
+	readText(path: string, maxBytes = 4 * 1024 * 1024): Result<string> {
+		const bytes = this.readBytes(path, maxBytes);
+		return bytes.ok ? ok(bytes.value.toString('utf8')) : bytes;
+	}
+
+	readBytes(path: string, maxBytes = 4 * 1024 * 1024): Result<Buffer> {
+		const opened = this.open(path);
+		if (!opened.ok) return opened;
+		try {
+			return this.readFd(opened.value, maxBytes);
+		} finally {
+			closeSync(opened.value);
+		}
+	}
+
+	/**
+	 * Calls onLine for every complete line without building one string of the whole file: smaps
+	 * of a big process is tens of megabytes. A last line without '\n' is a torn read and dropped.
+	 */
+	forEachLine(path: string, onLine: (line: string) => void): Result<{bytes: number}> {
+		const opened = this.open(path);
+		if (!opened.ok) return opened;
+		const fd = opened.value;
+		let carry = '';
+		let total = 0;
+		try {
+			for (;;) {
+				const n = readSync(fd, this.buffer, 0, CHUNK, null);
+				if (n === 0) break;
+				total += n;
+				const text = carry + this.buffer.toString('utf8', 0, n);
+				let start = 0;
+				for (let nl = text.indexOf('\n'); nl !== -1; nl = text.indexOf('\n', start)) {
+					onLine(text.slice(start, nl));
+					start = nl + 1;
+				}
+				carry = text.slice(start);
+			}
+			return ok({bytes: total});
+		} catch (error) {
+			return fail(reasonOf(error), path);
+		} finally {
+			closeSync(fd);
+		}
+	}
+
+	listDir(path: string): Result<string[]> {
+		const denied = this.deny?.(path);
+		if (denied) return fail(denied, path);
+		try {
+			return ok(readdirSync(path));
+		} catch (error) {
+			return fail(reasonOf(error), path);
+		}
+	}
+
+	readLink(path: string): Result<string> {
+		const denied = this.deny?.(path);
+		if (denied) return fail(denied, path);
+		try {
+			return ok(readlinkSync(path));
+		} catch (error) {
+			return fail(reasonOf(error), path);
+		}
+	}
+
+	/**
+	 * Opens a file to be re-read every tick from offset 0: 3-6 µs a read instead of 15-20 µs for
+	 * open+read+close, and a kept fd of /proc/PID/* can never read a reused pid (it fails ESRCH).
+	 */
+	keep(path: string): Result<KeptFile> {
+		const opened = this.open(path);
+		return opened.ok ? ok(new KeptFile(opened.value, path, this)) : opened;
+	}
+
+	/** @internal shared by KeptFile so all reads use one buffer. */
+	readFd(fd: number, maxBytes: number, position: number | null = null): Result<Buffer> {
+		const chunks: Buffer[] = [];
+		let total = 0;
+		try {
+			let offset = position;
+			while (total < maxBytes) {
+				const n = readSync(fd, this.buffer, 0, Math.min(CHUNK, maxBytes - total), offset);
+				if (n === 0) break;
+				chunks.push(Buffer.from(this.buffer.subarray(0, n)));
+				total += n;
+				if (offset !== null) offset += n;
+			}
+		} catch (error) {
+			return fail(reasonOf(error));
+		}
+		return ok(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, total));
+	}
+
+	private open(path: string): Result<number> {
+		const denied = this.deny?.(path);
+		if (denied) return fail(denied, path);
+		try {
+			const fd = openSync(path, 'r');
+			return ok(fd);
+		} catch (error) {
+			return fail(reasonOf(error), path);
+		}
+	}
+}
+
+/** A /proc file held open and re-read from the start. Close it when its process is gone. */
+export class KeptFile {
+	private closed = false;
+
+	constructor(
+		private readonly fd: number,
+		readonly path: string,
+		private readonly files: Files,
+	) {}
+
+	read(maxBytes = 64 * 1024): Result<string> {
+		if (this.closed) return fail('ESRCH', this.path);
+		const bytes = this.files.readFd(this.fd, maxBytes, 0);
+		return bytes.ok ? ok(bytes.value.toString('utf8')) : bytes;
+	}
+
+	close(): void {
+		if (this.closed) return;
+		this.closed = true;
+		try {
+			closeSync(this.fd);
+		} catch {
+			// Already gone: nothing to release.
+		}
+	}
+}

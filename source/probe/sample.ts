@@ -1,0 +1,121 @@
+import type {Reason} from './result.js';
+
+/**
+ * One moment of the machine: plain, JSON-serialisable data. The live poller produces it, the
+ * recorder writes it, the replayer reads it back; the store cannot tell them apart.
+ * Sizes are bytes; counters are the kernel's cumulative values (rates are derived in the store).
+ */
+export interface Sample {
+	/** Wall clock, ms since the epoch: what a person reads. */
+	timeMs: number;
+	/** Monotonic ms (performance.now-like): what rates and slopes are computed from. */
+	monoMs: number;
+	host: HostFacts;
+	/** Every /proc/meminfo key: bytes where the unit is kB, plain counts for HugePages_*. */
+	meminfo: Record<string, number> | null;
+	/** Every /proc/vmstat counter as the kernel prints it. */
+	vmstat: Record<string, number> | null;
+	stat: KernelStat | null;
+	pressure: Pressure | null;
+	processes: ProcessSample[];
+	/** How many processes exist in all; processes[] may list fewer (the ones that matter). */
+	processCount: number;
+	/** Pids the reader could not see (hidepid) or that vanished mid-scan. */
+	processesHidden: number;
+	slabs: SlabSample[] | null;
+	/** For every probe: "ok" or why it has no data. */
+	sources: Record<string, 'ok' | Reason>;
+}
+
+export interface HostFacts {
+	hostname: string;
+	kernel: string;
+	pageSize: number;
+	cpuCount: number;
+	bootId: string;
+	uptimeSec: number | null;
+}
+
+export interface CpuTimes {
+	user: number;
+	nice: number;
+	system: number;
+	idle: number;
+	iowait: number;
+	irq: number;
+	softirq: number;
+	steal: number;
+	guest: number;
+	guestNice: number;
+}
+
+/** The parts of /proc/stat vmstat uses (cpu ticks are USER_HZ jiffies). */
+export interface KernelStat {
+	cpu: CpuTimes;
+	intr: number;
+	ctxt: number;
+	procsRunning: number;
+	procsBlocked: number;
+	bootTimeSec: number;
+}
+
+export interface PressureLine {
+	avg10: number;
+	avg60: number;
+	avg300: number;
+	totalUs: number;
+}
+
+export interface Pressure {
+	some: PressureLine;
+	full: PressureLine | null;
+}
+
+export interface ProcessSample {
+	pid: number;
+	/** Field 22 of /proc/PID/stat, clock ticks since boot: (pid, startTime) is a process's identity. */
+	startTime: number;
+	ppid: number;
+	comm: string;
+	/** Single-letter state from /proc/PID/stat (R S D Z T I…). */
+	state: string;
+	uid: number;
+	user: string;
+	/** Sanitised command line; "" for kernel threads. */
+	cmdline: string;
+	kernelThread: boolean;
+	rssBytes: number;
+	vszBytes: number;
+	/** From status (null when status was not read this tick). */
+	anonBytes: number | null;
+	fileBytes: number | null;
+	shmemBytes: number | null;
+	swapBytes: number | null;
+	threads: number | null;
+	/** From smaps_rollup (null when not read: budget, permission, or kernel < 4.14). */
+	pssBytes: number | null;
+	pssAnonBytes: number | null;
+	pssFileBytes: number | null;
+	pssShmemBytes: number | null;
+	swapPssBytes: number | null;
+	ussBytes: number | null;
+	/** Number of open file descriptors, when counted (an fd leak is a leak too). */
+	fdCount: number | null;
+}
+
+export interface SlabSample {
+	name: string;
+	activeObjs: number;
+	numObjs: number;
+	objSize: number;
+	objPerSlab: number;
+	pagesPerSlab: number;
+	activeSlabs: number;
+	numSlabs: number;
+	/** numSlabs × pagesPerSlab × page size, as slabtop's CACHE SIZE. */
+	sizeBytes: number;
+	/** Other names of a merged cache (from /sys/kernel/slab symlinks), when known. */
+	aliases: string[];
+	/** Whether the cache's memory is reclaimable (SLAB_RECLAIM_ACCOUNT), when known. */
+	reclaimable: boolean | null;
+}
