@@ -1,1 +1,101 @@
-console.log('leaktop');
+import yargs, {type Argv} from 'yargs';
+import {hideBin} from 'yargs/helpers';
+import {runBatch} from './cli/batch.js';
+import {durationOption, UsageError, type CommonOptions} from './cli/options.js';
+
+const VERSION = '0.1.0';
+
+function common(argv: Record<string, unknown>): CommonOptions {
+	const top = Number(argv.top);
+	if (!Number.isInteger(top) || top < 1) throw new UsageError(`--top: "${String(argv.top)}" is not a positive whole number`);
+	return {
+		procRoot: String(argv.procRoot),
+		sysRoot: String(argv.sysRoot),
+		intervalMs: durationOption('interval', argv.interval),
+		top,
+		pssAll: Boolean(argv.pssAll),
+		color: argv.color !== false && process.env.NO_COLOR === undefined,
+	};
+}
+
+/** Stops on Ctrl-C / SIGTERM / SIGHUP, and treats a closed pipe (`| head`) as a normal end. */
+function lifetime(): AbortSignal {
+	const controller = new AbortController();
+	for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.once(signal, () => controller.abort());
+	process.stdout.on('error', error => {
+		if ((error as NodeJS.ErrnoException).code === 'EPIPE') {
+			controller.abort();
+			process.exit(0);
+		}
+		throw error;
+	});
+	return controller.signal;
+}
+
+function parser(args: string[]): Argv {
+	return yargs(args)
+		.scriptName('leaktop')
+		.usage('$0 [command] [options]\n\nFinds memory leaks on Linux: free, vmstat, ps, pmap and slabtop on one live screen.')
+		.option('interval', {alias: 'd', type: 'string', default: '2', describe: 'Refresh interval: seconds or a unit (0.5, 2, 90s, 15m)', requiresArg: true})
+		.option('top', {type: 'number', default: 20, describe: 'How many processes to list (a large value lists all)', requiresArg: true})
+		.option('pss-all', {type: 'boolean', default: false, describe: 'Read PSS for every process, not just the largest (takes each one’s mmap lock)'})
+		.option('proc-root', {type: 'string', default: '/proc', describe: 'Where procfs is mounted (a host’s /proc inside a container)', requiresArg: true})
+		.option('sys-root', {type: 'string', default: '/sys', describe: 'Where sysfs is mounted', requiresArg: true})
+		.option('color', {type: 'boolean', default: true, describe: 'Colour output (--no-color, or NO_COLOR, turns it off)'})
+		.command('$0', 'The live full-screen view', y => y, async argv => {
+			process.exitCode = await runBatch({...common(argv), json: false, count: Infinity, firstDelayMs: 500}, process.stdout, lifetime());
+		})
+		.command(
+			'snapshot',
+			'Print one report after one short interval (so rates exist)',
+			y => y.option('json', {type: 'boolean', default: false, describe: 'JSON instead of text'}),
+			async argv => {
+				const options = common(argv);
+				const explicit = args.some(a => a === '-d' || a.startsWith('--interval') || a.startsWith('-d'));
+				const firstDelayMs = explicit ? options.intervalMs : 500;
+				process.exitCode = await runBatch({...options, json: argv.json, count: 1, firstDelayMs}, process.stdout, lifetime());
+			},
+		)
+		.command(
+			'batch',
+			'Print a report every interval, like top -b (text blocks or NDJSON)',
+			y =>
+				y
+					.option('json', {type: 'boolean', default: false, describe: 'One JSON object per line (NDJSON)'})
+					.option('count', {alias: 'n', type: 'number', describe: 'Stop after this many reports', requiresArg: true}),
+			async argv => {
+				const options = common(argv);
+				const count = argv.count === undefined ? Infinity : Number(argv.count);
+				if (!Number.isInteger(count) && count !== Infinity) throw new UsageError(`--count: "${String(argv.count)}" is not a whole number`);
+				if (count < 1) throw new UsageError(`--count: must be at least 1`);
+				process.exitCode = await runBatch({...options, json: argv.json, count, firstDelayMs: options.intervalMs}, process.stdout, lifetime());
+			},
+		)
+		.strict()
+		.version(VERSION)
+		.alias('h', 'help')
+		.alias('V', 'version')
+		.wrap(Math.min(100, process.stdout.columns || 100))
+		.exitProcess(false)
+		.fail((message, error) => {
+			throw error instanceof UsageError || !error ? new UsageError(message ?? error?.message ?? 'bad arguments') : error;
+		});
+}
+
+async function main(): Promise<void> {
+	const args = hideBin(process.argv);
+	try {
+		await parser(args).parseAsync();
+	} catch (error) {
+		if (error instanceof UsageError) {
+			process.stderr.write(`leaktop: ${error.message.split('\n')[0]}\nTry 'leaktop --help'.\n`);
+			process.exitCode = 2;
+			return;
+		}
+		process.stderr.write(`leaktop: internal error: ${error instanceof Error ? error.message : String(error)}\n`);
+		if (process.env.LEAKTOP_DEBUG) process.stderr.write(`${(error as Error)?.stack ?? ''}\n`);
+		process.exitCode = 1;
+	}
+}
+
+await main();

@@ -1,0 +1,83 @@
+import type {KernelStat, Pressure, PressureLine} from './sample.js';
+
+/** /proc/vmstat → every counter. Lines that are not `name number` are skipped. */
+export function parseVmstat(text: string): Record<string, number> {
+	const result: Record<string, number> = {};
+	const lines = text.split('\n');
+	if (!text.endsWith('\n')) lines.pop();
+	for (const line of lines) {
+		const match = /^(\w+)\s+(-?\d+)\s*$/.exec(line);
+		if (!match) continue;
+		const value = Number(match[2]);
+		if (Number.isSafeInteger(value)) result[match[1]!] = value;
+	}
+	return result;
+}
+
+/** /proc/stat → the aggregate cpu line, intr total, ctxt, procs_running/blocked, btime. */
+export function parseStat(text: string): KernelStat | null {
+	let cpu: number[] | null = null;
+	const fields: Record<string, number> = {};
+	const lines = text.split('\n');
+	if (!text.endsWith('\n')) lines.pop();
+	for (const line of lines) {
+		const parts = line.trim().split(/\s+/);
+		const key = parts[0];
+		if (key === 'cpu') {
+			cpu = parts.slice(1).map(Number);
+		} else if (key === 'intr' || key === 'ctxt' || key === 'procs_running' || key === 'procs_blocked' || key === 'btime') {
+			const value = Number(parts[1]);
+			if (Number.isFinite(value)) fields[key] = value;
+		}
+	}
+	if (!cpu || cpu.length < 4 || cpu.some(n => !Number.isFinite(n))) return null;
+	if (fields.intr === undefined || fields.ctxt === undefined) return null;
+	const at = (i: number) => cpu![i] ?? 0;
+	return {
+		cpu: {
+			user: at(0),
+			nice: at(1),
+			system: at(2),
+			idle: at(3),
+			iowait: at(4),
+			irq: at(5),
+			softirq: at(6),
+			steal: at(7),
+			guest: at(8),
+			guestNice: at(9),
+		},
+		intr: fields.intr,
+		ctxt: fields.ctxt,
+		procsRunning: fields.procs_running ?? 0,
+		procsBlocked: fields.procs_blocked ?? 0,
+		bootTimeSec: fields.btime ?? 0,
+	};
+}
+
+function parsePressureLine(line: string | undefined): PressureLine | null {
+	if (!line) return null;
+	const get = (key: string) => {
+		const match = new RegExp(`${key}=([\\d.]+)`).exec(line);
+		return match ? Number(match[1]) : Number.NaN;
+	};
+	const value = {avg10: get('avg10'), avg60: get('avg60'), avg300: get('avg300'), totalUs: get('total')};
+	return Object.values(value).every(Number.isFinite) ? value : null;
+}
+
+/** /proc/pressure/memory (PSI): `some` and, where the kernel has it, `full`. */
+export function parsePressure(text: string): Pressure | null {
+	const lines = text.split('\n');
+	const some = parsePressureLine(lines.find(l => l.startsWith('some ')));
+	if (!some) return null;
+	return {some, full: parsePressureLine(lines.find(l => l.startsWith('full ')))};
+}
+
+/** Pages scanned for reclaim (vmstat's `sr`): kswapd + direct (+ khugepaged where present). */
+export function pagesScanned(vmstat: Record<string, number>): number {
+	return (vmstat.pgscan_kswapd ?? 0) + (vmstat.pgscan_direct ?? 0) + (vmstat.pgscan_khugepaged ?? 0);
+}
+
+/** Pages reclaimed (stolen) by kswapd, direct reclaim and khugepaged. */
+export function pagesStolen(vmstat: Record<string, number>): number {
+	return (vmstat.pgsteal_kswapd ?? 0) + (vmstat.pgsteal_direct ?? 0) + (vmstat.pgsteal_khugepaged ?? 0);
+}

@@ -1,0 +1,454 @@
+import {freeSummary, kernelMemory, type FreeSummary, type KernelMemory} from '../probe/meminfo.js';
+import type {ProcessSample, Sample, SlabSample} from '../probe/sample.js';
+import type {Finding} from '../diagnose/finding.js';
+import type {Source} from '../source/live.js';
+import {Ring} from './ring.js';
+import {vmstatRates, type VmstatRates} from './rates.js';
+import type {Point} from './trend.js';
+
+/** System-wide series kept for the whole history (sparklines, trends, verdicts). */
+export const SYSTEM_METRICS = [
+	'availableBytes',
+	'usedBytes',
+	'freeBytes',
+	'buffCacheBytes',
+	'sharedBytes',
+	'swapUsedBytes',
+	'slabBytes',
+	'sReclaimableBytes',
+	'sUnreclaimBytes',
+	'kernelStackBytes',
+	'pageTablesBytes',
+	'vmallocUsedBytes',
+	'percpuBytes',
+	'anonPagesBytes',
+	'unexplainedBytes',
+	'processRssBytes',
+	'si',
+	'so',
+	'sr',
+	'in',
+	'cs',
+	'psiSomeAvg10',
+	'psiFullAvg10',
+	'oomKills',
+] as const;
+export type SystemMetric = (typeof SYSTEM_METRICS)[number];
+
+export interface ProcessRow {
+	/** `pid:starttime`: a reused pid is a different process. */
+	key: string;
+	sample: ProcessSample;
+	firstSeenMs: number;
+	/** RSS change since leaktop first saw this process. */
+	rssDeltaBytes: number;
+	rssGrowthPerMin: number | null;
+	anonGrowthPerMin: number | null;
+	pssGrowthPerMin: number | null;
+	fdGrowthPerMin: number | null;
+	/** Newest RSS values, oldest first, for a sparkline. */
+	rssHistory: number[];
+	exitedAtMs: number | null;
+}
+
+export interface SlabRow {
+	sample: SlabSample;
+	sizeDeltaBytes: number;
+	objsDelta: number;
+	growthPerMin: number | null;
+	objsGrowthPerMin: number | null;
+	sizeHistory: number[];
+}
+
+export interface Snapshot {
+	sample: Sample | null;
+	/** Ticks ingested since start (or since the replay position was reset). */
+	ticks: number;
+	startedMs: number | null;
+	intervalMs: number;
+	frozen: boolean;
+	free: FreeSummary | null;
+	kernel: KernelMemory | null;
+	kernelAtStart: KernelMemory | null;
+	rates: VmstatRates | null;
+	/** Trend of available memory over the growth window, bytes per minute (negative: falling). */
+	availableTrendPerMin: number | null;
+	/** Largest RSS first. */
+	processes: ProcessRow[];
+	/** Processes gone within the last minute, with their last values. */
+	exited: ProcessRow[];
+	/** Largest size first. */
+	slabs: SlabRow[];
+	/** What the verdict rules concluded from the history, most important first. */
+	findings: Finding[];
+}
+
+export interface StoreOptions {
+	source: Source;
+	intervalMs?: number;
+	/** Points of system history (sparklines, trends). */
+	systemPoints?: number;
+	/** Points of history per process and per slab cache. */
+	detailPoints?: number;
+	/** Span the growth slopes are computed over. */
+	growthWindowMs?: number;
+	/** The verdict rules, run once per ingested sample over the store's history. */
+	analyze?: (store: Store, snapshot: Snapshot) => Finding[];
+}
+
+const SPARK_POINTS = 24;
+const EXITED_KEEP_MS = 60_000;
+
+class Series {
+	readonly times: Ring;
+	readonly values: Ring;
+	constructor(capacity: number) {
+		this.times = new Ring(capacity);
+		this.values = new Ring(capacity);
+	}
+	push(tMs: number, value: number): void {
+		this.times.push(tMs);
+		this.values.push(value);
+	}
+	/** Least-squares slope per minute over points newer than sinceMs, without allocating. */
+	slopePerMin(sinceMs: number): number | null {
+		let n = 0;
+		let t0 = 0;
+		let v0 = 0;
+		let sumT = 0;
+		let sumV = 0;
+		let sumTT = 0;
+		let sumTV = 0;
+		let first = Infinity;
+		let last = -Infinity;
+		for (let i = 0; i < this.times.length; i++) {
+			const tMs = this.times.at(i);
+			const value = this.values.at(i);
+			if (tMs < sinceMs || !Number.isFinite(value)) continue;
+			if (n === 0) {
+				t0 = tMs;
+				v0 = value;
+			}
+			const t = tMs - t0;
+			const v = value - v0;
+			n++;
+			sumT += t;
+			sumV += v;
+			sumTT += t * t;
+			sumTV += t * v;
+			first = Math.min(first, tMs);
+			last = Math.max(last, tMs);
+		}
+		if (n < 3 || last <= first) return null;
+		const den = n * sumTT - sumT * sumT;
+		return den === 0 ? null : ((n * sumTV - sumT * sumV) / den) * 60_000;
+	}
+
+	/** Points newer than sinceMs. */
+	points(sinceMs = -Infinity): Point[] {
+		const out: Point[] = [];
+		for (let i = 0; i < this.times.length; i++) {
+			const tMs = this.times.at(i);
+			if (tMs >= sinceMs) out.push({tMs, value: this.values.at(i)});
+		}
+		return out;
+	}
+}
+
+interface ProcessHistory {
+	first: ProcessSample;
+	latest: ProcessSample;
+	firstSeenMs: number;
+	rss: Series;
+	anon: Series;
+	pss: Series;
+	fds: Series;
+	exitedAtMs: number | null;
+}
+
+interface SlabHistory {
+	first: SlabSample;
+	latest: SlabSample;
+	size: Series;
+	objs: Series;
+}
+
+/**
+ * The polling store: eats Samples, keeps bounded history, derives rates and slopes once, and
+ * hands React an immutable Snapshot through subscribe/getSnapshot.
+ */
+export class Store {
+	private readonly source: Source;
+	private readonly options: Required<Omit<StoreOptions, 'source' | 'intervalMs' | 'analyze'>>;
+	private readonly analyze?: (store: Store, snapshot: Snapshot) => Finding[];
+	private intervalMs: number;
+	private readonly listeners = new Set<() => void>();
+	private readonly system = new Map<SystemMetric, Series>();
+	private readonly processes = new Map<string, ProcessHistory>();
+	private readonly slabs = new Map<string, SlabHistory>();
+	private previous: Sample | null = null;
+	private latest: Sample | null = null;
+	private kernelAtStart: KernelMemory | null = null;
+	private ticks = 0;
+	private startedMs: number | null = null;
+	private snapshot: Snapshot;
+	private frozen: Snapshot | null = null;
+	private timer: NodeJS.Timeout | null = null;
+	private selected = new Set<number>();
+
+	constructor(options: StoreOptions) {
+		this.source = options.source;
+		this.intervalMs = options.intervalMs ?? 2000;
+		this.options = {
+			systemPoints: options.systemPoints ?? 3600,
+			detailPoints: options.detailPoints ?? 90,
+			growthWindowMs: options.growthWindowMs ?? 5 * 60_000,
+		};
+		this.analyze = options.analyze;
+		for (const metric of SYSTEM_METRICS) this.system.set(metric, new Series(this.options.systemPoints));
+		this.snapshot = this.build();
+	}
+
+	subscribe = (listener: () => void): (() => void) => {
+		this.listeners.add(listener);
+		return () => this.listeners.delete(listener);
+	};
+
+	getSnapshot = (): Snapshot => this.frozen ?? this.snapshot;
+
+	/** The live snapshot even while the display is frozen. */
+	current(): Snapshot {
+		return this.snapshot;
+	}
+
+	/** Pulls one Sample from the source; false when the source has run out. */
+	tick(): boolean {
+		const sample = this.source.next();
+		if (!sample) return false;
+		this.ingest(sample);
+		return true;
+	}
+
+	ingest(sample: Sample): void {
+		this.previous = this.latest;
+		this.latest = sample;
+		this.ticks++;
+		this.startedMs ??= sample.timeMs;
+		const t = sample.monoMs;
+		const free = sample.meminfo ? freeSummary(sample.meminfo) : null;
+		const kernel = sample.meminfo ? kernelMemory(sample.meminfo) : null;
+		this.kernelAtStart ??= kernel;
+		const rates = this.previous ? vmstatRates(this.previous, sample) : null;
+		const nan = (value: number | null | undefined) => value ?? Number.NaN;
+		const values: Record<SystemMetric, number> = {
+			availableBytes: nan(free?.availableBytes),
+			usedBytes: nan(free?.usedBytes),
+			freeBytes: nan(free?.freeBytes),
+			buffCacheBytes: nan(free?.buffCacheBytes),
+			sharedBytes: nan(free?.sharedBytes),
+			swapUsedBytes: nan(free?.swapUsedBytes),
+			slabBytes: nan(kernel?.slabBytes),
+			sReclaimableBytes: nan(kernel?.sReclaimableBytes),
+			sUnreclaimBytes: nan(kernel?.sUnreclaimBytes),
+			kernelStackBytes: nan(kernel?.kernelStackBytes),
+			pageTablesBytes: nan(kernel?.pageTablesBytes),
+			vmallocUsedBytes: nan(kernel?.vmallocUsedBytes),
+			percpuBytes: nan(kernel?.percpuBytes),
+			anonPagesBytes: nan(kernel?.anonPagesBytes),
+			unexplainedBytes: nan(kernel?.unexplainedBytes),
+			processRssBytes: sample.processes.reduce((sum, p) => sum + p.rssBytes, 0),
+			si: nan(rates?.si),
+			so: nan(rates?.so),
+			sr: nan(rates?.sr),
+			in: nan(rates?.in),
+			cs: nan(rates?.cs),
+			psiSomeAvg10: nan(sample.pressure?.some.avg10),
+			psiFullAvg10: nan(sample.pressure?.full?.avg10),
+			oomKills: nan(rates?.oomKills),
+		};
+		for (const metric of SYSTEM_METRICS) this.system.get(metric)!.push(t, values[metric]);
+		this.ingestProcesses(sample);
+		this.ingestSlabs(sample);
+		this.snapshot = this.build(free, kernel, rates);
+		if (this.analyze) this.snapshot.findings = this.analyze(this, this.snapshot);
+		this.source.focus?.(this.focusPids());
+		for (const listener of this.listeners) listener();
+	}
+
+	/** Points of one system metric over the last windowMs (all history when omitted). */
+	systemSeries(metric: SystemMetric, windowMs?: number): Point[] {
+		const series = this.system.get(metric)!;
+		return series.points(windowMs === undefined || !this.latest ? -Infinity : this.latest.monoMs - windowMs);
+	}
+
+	/** Histories of one process by key, for drill-down and verdicts; null once forgotten. */
+	processSeries(key: string): {rss: Point[]; anon: Point[]; pss: Point[]; fds: Point[]} | null {
+		const history = this.processes.get(key);
+		if (!history) return null;
+		return {rss: history.rss.points(), anon: history.anon.points(), pss: history.pss.points(), fds: history.fds.points()};
+	}
+
+	slabSeries(name: string): {size: Point[]; objs: Point[]} | null {
+		const history = this.slabs.get(name);
+		return history ? {size: history.size.points(), objs: history.objs.points()} : null;
+	}
+
+	/** Keep showing the current moment while sampling goes on (bottom's freeze). */
+	setFrozen(frozen: boolean): void {
+		this.frozen = frozen ? this.snapshot : null;
+		this.snapshot = {...this.snapshot, frozen};
+		if (this.frozen) this.frozen = {...this.frozen, frozen: true};
+		for (const listener of this.listeners) listener();
+	}
+
+	/** Pids the source reads in detail whatever their size. */
+	setSelected(pids: Iterable<number>): void {
+		this.selected = new Set(pids);
+		this.source.focus?.(this.focusPids());
+	}
+
+	get interval(): number {
+		return this.intervalMs;
+	}
+
+	setIntervalMs(ms: number): void {
+		this.intervalMs = ms;
+		this.snapshot = {...this.snapshot, intervalMs: ms};
+		if (this.timer) {
+			this.stop();
+			this.start();
+		}
+		for (const listener of this.listeners) listener();
+	}
+
+	/** Ticks on a timer until stop(); tests call tick() instead. */
+	start(): void {
+		if (this.timer) return;
+		const loop = () => {
+			const more = this.tick();
+			this.timer = more ? setTimeout(loop, this.intervalMs) : null;
+		};
+		this.timer = setTimeout(loop, 0);
+	}
+
+	stop(): void {
+		if (this.timer) clearTimeout(this.timer);
+		this.timer = null;
+	}
+
+	private ingestProcesses(sample: Sample): void {
+		const t = sample.monoMs;
+		const seen = new Set<string>();
+		const capacity = this.options.detailPoints;
+		for (const p of sample.processes) {
+			const key = `${p.pid}:${p.startTime}`;
+			seen.add(key);
+			let history = this.processes.get(key);
+			if (!history) {
+				history = {
+					first: p,
+					latest: p,
+					firstSeenMs: sample.timeMs,
+					rss: new Series(capacity),
+					anon: new Series(capacity),
+					pss: new Series(capacity),
+					fds: new Series(capacity),
+					exitedAtMs: null,
+				};
+				this.processes.set(key, history);
+			}
+			history.latest = p;
+			history.rss.push(t, p.rssBytes);
+			// Detail files are read only for the processes that matter; absent readings leave gaps.
+			if (p.anonBytes !== null) history.anon.push(t, p.anonBytes);
+			if (p.pssBytes !== null) history.pss.push(t, p.pssBytes);
+			if (p.fdCount !== null) history.fds.push(t, p.fdCount);
+		}
+		const now = sample.timeMs;
+		for (const [key, history] of this.processes) {
+			if (seen.has(key)) continue;
+			history.exitedAtMs ??= now;
+			if (now - history.exitedAtMs > EXITED_KEEP_MS) this.processes.delete(key);
+		}
+	}
+
+	private ingestSlabs(sample: Sample): void {
+		if (!sample.slabs) return;
+		const t = sample.monoMs;
+		const seen = new Set<string>();
+		for (const s of sample.slabs) {
+			seen.add(s.name);
+			let history = this.slabs.get(s.name);
+			if (!history) {
+				history = {first: s, latest: s, size: new Series(this.options.detailPoints), objs: new Series(this.options.detailPoints)};
+				this.slabs.set(s.name, history);
+			}
+			history.latest = s;
+			history.size.push(t, s.sizeBytes);
+			history.objs.push(t, s.activeObjs);
+		}
+		for (const name of this.slabs.keys()) if (!seen.has(name)) this.slabs.delete(name);
+	}
+
+	private build(free: FreeSummary | null = null, kernel: KernelMemory | null = null, rates: VmstatRates | null = null): Snapshot {
+		const since = this.latest ? this.latest.monoMs - this.options.growthWindowMs : 0;
+		const slope = (series: Series) => series.slopePerMin(since);
+		const processes: ProcessRow[] = [];
+		const exited: ProcessRow[] = [];
+		for (const [key, h] of this.processes) {
+			const row: ProcessRow = {
+				key,
+				sample: h.latest,
+				firstSeenMs: h.firstSeenMs,
+				rssDeltaBytes: h.latest.rssBytes - h.first.rssBytes,
+				rssGrowthPerMin: slope(h.rss),
+				anonGrowthPerMin: slope(h.anon),
+				pssGrowthPerMin: slope(h.pss),
+				fdGrowthPerMin: slope(h.fds),
+				rssHistory: h.rss.values.tail(SPARK_POINTS),
+				exitedAtMs: h.exitedAtMs,
+			};
+			(h.exitedAtMs === null ? processes : exited).push(row);
+		}
+		processes.sort((a, b) => b.sample.rssBytes - a.sample.rssBytes);
+		const slabs: SlabRow[] = [];
+		for (const h of this.slabs.values()) {
+			slabs.push({
+				sample: h.latest,
+				sizeDeltaBytes: h.latest.sizeBytes - h.first.sizeBytes,
+				objsDelta: h.latest.activeObjs - h.first.activeObjs,
+				growthPerMin: slope(h.size),
+				objsGrowthPerMin: slope(h.objs),
+				sizeHistory: h.size.values.tail(SPARK_POINTS),
+			});
+		}
+		slabs.sort((a, b) => b.sample.sizeBytes - a.sample.sizeBytes);
+		const available = this.system.get('availableBytes')!;
+		return {
+			sample: this.latest,
+			ticks: this.ticks,
+			startedMs: this.startedMs,
+			intervalMs: this.intervalMs,
+			frozen: this.frozen !== null,
+			free,
+			kernel,
+			kernelAtStart: this.kernelAtStart,
+			rates,
+			availableTrendPerMin: available.slopePerMin(since),
+			processes,
+			exited,
+			slabs,
+			findings: [],
+		};
+	}
+
+	/** The selected pids plus the fastest growers get status, fds and PSS every tick. */
+	private focusPids(): Set<number> {
+		const growers = this.snapshot.processes
+			.filter(row => (row.rssGrowthPerMin ?? 0) > 0)
+			.sort((a, b) => (b.rssGrowthPerMin ?? 0) - (a.rssGrowthPerMin ?? 0))
+			.slice(0, 10)
+			.map(row => row.sample.pid);
+		return new Set([...this.selected, ...growers]);
+	}
+}
