@@ -5,7 +5,7 @@ export interface MatchOptions {
 	graceSec: number;
 	/** Only allocations from this slab cache (kmalloc caches are named from size and flags). */
 	cache?: string;
-	/** perf's own pids: their allocations are the observer's, not the machine's. */
+	/** perf's and leaktop's own pids: their allocations are the observer's, not the machine's. */
 	ignorePids?: ReadonlySet<number>;
 	/** Live allocations tracked at most: leaktop must not become the leak on a busy box. */
 	maxLive?: number;
@@ -36,8 +36,8 @@ export interface KmemReport {
 	events: number;
 	allocs: number;
 	frees: number;
-	/** perf's own allocations, left out. */
-	ignoredPerfAllocs: number;
+	/** Allocations by perf and leaktop itself (reading the stream), left out. */
+	ignoredTracerAllocs: number;
 	/** kfree(NULL) and kfree(ZERO_SIZE_PTR): legal no-ops. */
 	nullFrees: number;
 	/** Frees of memory allocated before the trace began: expected, not errors. */
@@ -98,7 +98,7 @@ export class KmemMatcher {
 	private events = 0;
 	private allocs = 0;
 	private frees = 0;
-	private ignoredPerfAllocs = 0;
+	private ignoredTracerAllocs = 0;
 	private nullFrees = 0;
 	private unmatchedFrees = 0;
 	private lostFrees = 0;
@@ -208,7 +208,7 @@ export class KmemMatcher {
 			events: this.events,
 			allocs: this.allocs,
 			frees: this.frees,
-			ignoredPerfAllocs: this.ignoredPerfAllocs,
+			ignoredTracerAllocs: this.ignoredTracerAllocs,
 			nullFrees: this.nullFrees,
 			unmatchedFrees: this.unmatchedFrees,
 			lostFrees: this.lostFrees,
@@ -228,7 +228,7 @@ export class KmemMatcher {
 		const cache = alloc.cache ?? kmallocCacheName(alloc);
 		if (this.options.cache !== undefined && cache !== this.options.cache) return;
 		const byPerf = this.options.ignorePids?.has(alloc.pid) ?? false;
-		if (byPerf) this.ignoredPerfAllocs++;
+		if (byPerf) this.ignoredTracerAllocs++;
 		else this.allocs++;
 		if (this.live.size >= this.maxLive) {
 			this.droppedForSpace++;

@@ -35,7 +35,8 @@ export function traceKmem(options: KmemTraceOptions): KmemTrace {
 		ignorePids,
 	});
 	const perf = startPerfTrace(options, line => matcher.add(parseKmemLine(line)));
-	for (const pid of perf.perfPids) ignorePids.add(pid);
+	// Draining perf's stream makes leaktop itself allocate (heap growth, pipe buffers): observer noise.
+	for (const pid of [...perf.perfPids, process.pid]) ignorePids.add(pid);
 	const result = perf.done.then((end): KmemOutcome<KmemReport> => {
 		if (!end.ok) return end;
 		for (const line of end.value.scriptWarnings) {
