@@ -63,7 +63,7 @@ interface LiveAllocation {
 	allocatedBytes: number;
 	timeSec: number;
 	comm: string;
-	byPerf: boolean;
+	byTracer: boolean;
 }
 
 const ZERO_SIZE_PTR = '0x10';
@@ -134,10 +134,10 @@ export class KmemMatcher {
 					this.frees++;
 					return;
 				}
-				const byPerf = this.options.ignorePids?.has(line.pid) ?? false;
+				const byTracer = this.options.ignorePids?.has(line.pid) ?? false;
 				// A kfree has no cache name, so under a cache filter it cannot be attributed.
 				const inScope = this.options.cache === undefined || line.cache === this.options.cache;
-				if (!byPerf && inScope) this.unmatchedFrees++;
+				if (!byTracer && inScope) this.unmatchedFrees++;
 				return;
 			}
 		}
@@ -160,7 +160,7 @@ export class KmemMatcher {
 		const groups = new Map<string, OutstandingSite & {commCounts: Map<string, number>}>();
 		let youngOutstanding = 0;
 		for (const allocation of this.live.values()) {
-			if (allocation.byPerf) continue;
+			if (allocation.byTracer) continue;
 			if (allocation.timeSec > cutoff) {
 				youngOutstanding++;
 				continue;
@@ -195,7 +195,7 @@ export class KmemMatcher {
 				oldestAgeSec: round(site.oldestAgeSec),
 				comms: [...commCounts].sort((a, b) => b[1] - a[1]).slice(0, 3).map(([comm]) => comm),
 			}))
-			.sort((a, b) => b.allocatedBytes - a.allocatedBytes || b.count - a.count);
+			.sort((a, b) => b.allocatedBytes - a.allocatedBytes || b.count - a.count || (a.callSite < b.callSite ? -1 : a.callSite > b.callSite ? 1 : 0));
 		const reasons = [...this.reasons];
 		if (this.lostEvents > 0) reasons.unshift(`perf lost ${this.lostEvents} events`);
 		if (this.droppedForSpace > 0) {
@@ -227,8 +227,8 @@ export class KmemMatcher {
 		const cacheInferred = alloc.cache === undefined;
 		const cache = alloc.cache ?? kmallocCacheName(alloc);
 		if (this.options.cache !== undefined && cache !== this.options.cache) return;
-		const byPerf = this.options.ignorePids?.has(alloc.pid) ?? false;
-		if (byPerf) this.ignoredTracerAllocs++;
+		const byTracer = this.options.ignorePids?.has(alloc.pid) ?? false;
+		if (byTracer) this.ignoredTracerAllocs++;
 		else this.allocs++;
 		if (this.live.size >= this.maxLive) {
 			this.droppedForSpace++;
@@ -242,7 +242,7 @@ export class KmemMatcher {
 			allocatedBytes: alloc.allocatedBytes,
 			timeSec: alloc.timeSec,
 			comm: alloc.comm,
-			byPerf,
+			byTracer,
 		});
 	}
 

@@ -44,12 +44,15 @@ export type KmemLine = KmemAlloc | KmemFree | KmemLost | {kind: 'blank'} | {kind
 const HEADER = /^\s*(.*)\s(\d+)(?:\/\d+)?\s+\[\d+\]\s+(\d+\.\d+):\s+(kmem:\w+|PERF_RECORD_LOST):?\s*(.*)$/;
 // Values may contain spaces (`call_site=fn+0x1/0x2 [module]`), so a value runs up to the next ` key=`.
 const FIELD = /(\w+)=(.*?)(?= \w+=|$)/g;
+// A real line is ~250 characters; the cap keeps the backtracking regex cheap on junk input.
+const MAX_LINE_CHARS = 2048;
 const ALLOC_EVENTS = new Set(['kmalloc', 'kmem_cache_alloc']);
 const FREE_EVENTS = new Set(['kfree', 'kmem_cache_free']);
 
 /** Parses one line of `perf script` output for the four kmem tracepoints; never throws. */
 export function parseKmemLine(line: string): KmemLine {
 	if (line.trim() === '') return {kind: 'blank'};
+	if (line.length > MAX_LINE_CHARS) return {kind: 'unparsed'};
 	const header = HEADER.exec(line);
 	if (!header) return {kind: 'unparsed'};
 	const [, comm = '', pid = '', time = '', event = '', rest = ''] = header;

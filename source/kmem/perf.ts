@@ -239,7 +239,8 @@ export function startPerfTrace(options: PerfTraceOptions, onLine: (line: string)
 
 function classifyRecordFailure(exitCode: number | undefined, signal: string | undefined, stderr: string): KmemOutcome<never> {
 	const said = firstMeaningfulLine(stderr);
-	if (/No permission|Permission denied|perf_event_paranoid/i.test(stderr) || exitCode === 129) {
+	// perf exits 129 both for "no permission" and "unknown tracepoint": only its words tell them apart.
+	if (/No permission|Permission denied|perf_event_paranoid/i.test(stderr)) {
 		return failure('not-privileged', `perf may not trace kmem events: ${said ?? 'permission denied'} (run as root)`);
 	}
 	if (/unknown tracepoint|event syntax error/i.test(stderr)) {
@@ -252,12 +253,12 @@ function describeEnd(exitCode: number | undefined, signal: string | undefined): 
 	return signal ? `signal ${signal}` : `exit code ${exitCode ?? '?'}`;
 }
 
-/** perf's stderr starts with banners and blank lines; the first line that says something. */
+/** The line of perf's stderr that says what went wrong: its `Error:` line, else the first non-banner. */
 function firstMeaningfulLine(text: string): string | undefined {
-	return text
-		.split('\n')
-		.map(line => line.trim())
-		.find(line => line !== '' && !line.startsWith('[ perf record:') && !/^Warning:$/.test(line) && !/^-+$/.test(line));
+	const lines = text.split('\n').map(line => line.trim());
+	const error = lines.find(line => line.startsWith('Error:'));
+	if (error !== undefined) return error.slice('Error:'.length).trim();
+	return lines.find(line => line !== '' && !line.startsWith('[ perf record:') && line !== 'Warning:');
 }
 
 /** Keeps at most STDERR_CAP_BYTES of a subprocess's stderr. */
