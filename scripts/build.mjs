@@ -18,7 +18,15 @@ await build({
 	alias: {'react-devtools-core': './scripts/devtools-stub.mjs'},
 	banner: {
 		// Bundled CommonJS dependencies (yargs helpers, signal-exit) still call require().
-		js: "#!/usr/bin/env node\nimport {createRequire as __leaktopCreateRequire} from 'node:module';\nconst require = __leaktopCreateRequire(import.meta.url);",
+		js: [
+			'#!/usr/bin/env node',
+			"import {createRequire as __leaktopCreateRequire} from 'node:module';",
+			'const require = __leaktopCreateRequire(import.meta.url);',
+			// Ink decides at import time to draw nothing while CI is set. A person at a terminal
+			// wants a screen whatever their environment says; cli.tsx puts the variables back.
+			'globalThis.__leaktopCiEnv = {CI: process.env.CI, CONTINUOUS_INTEGRATION: process.env.CONTINUOUS_INTEGRATION};',
+			'if (process.stdout.isTTY) { delete process.env.CI; delete process.env.CONTINUOUS_INTEGRATION; }',
+		].join('\n'),
 	},
 	logLevel: 'warning',
 });

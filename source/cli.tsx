@@ -1,7 +1,8 @@
 import yargs, {type Argv} from 'yargs';
 import {hideBin} from 'yargs/helpers';
 import {runBatch} from './cli/batch.js';
-import {durationOption, UsageError, type CommonOptions} from './cli/options.js';
+import {durationOption, liveStore, UsageError, type CommonOptions} from './cli/options.js';
+import {runFullScreen} from './ui/run.js';
 
 const VERSION = '0.1.0';
 
@@ -42,9 +43,27 @@ function parser(args: string[]): Argv {
 		.option('proc-root', {type: 'string', default: '/proc', describe: 'Where procfs is mounted (a host’s /proc inside a container)', requiresArg: true})
 		.option('sys-root', {type: 'string', default: '/sys', describe: 'Where sysfs is mounted', requiresArg: true})
 		.option('color', {type: 'boolean', default: true, describe: 'Colour output (--no-color, or NO_COLOR, turns it off)'})
-		.command('$0', 'The live full-screen view', y => y, async argv => {
-			process.exitCode = await runBatch({...common(argv), json: false, count: Infinity, firstDelayMs: 500}, process.stdout, lifetime());
-		})
+		.command(
+			'$0',
+			'The live full-screen view',
+			y =>
+				y
+					.option('pid', {type: 'number', describe: 'Open drilled into this process', requiresArg: true})
+					.option('slab', {type: 'string', describe: 'Open drilled into this slab cache', requiresArg: true}),
+			async argv => {
+				const options = common(argv);
+				if (argv.pid !== undefined && (!Number.isInteger(argv.pid) || argv.pid < 1)) throw new UsageError(`--pid: "${String(argv.pid)}" is not a process id`);
+				if (!process.stdout.isTTY) {
+					process.stderr.write('leaktop: stdout is not a terminal, printing text reports instead (see leaktop batch --help)\n');
+					process.exitCode = await runBatch({...options, json: false, count: Infinity, firstDelayMs: options.intervalMs}, process.stdout, lifetime());
+					return;
+				}
+				const {store, source} = liveStore(options);
+				const initialTarget = argv.pid !== undefined ? {kind: 'process' as const, pid: argv.pid} : argv.slab ? {kind: 'slab' as const, name: argv.slab} : undefined;
+				if (initialTarget?.kind === 'process') store.setSelected([initialTarget.pid]);
+				process.exitCode = await runFullScreen({store, color: options.color, initialTarget, onExit: () => source.close()});
+			},
+		)
 		.command(
 			'snapshot',
 			'Print one report after one short interval (so rates exist)',
@@ -82,7 +101,14 @@ function parser(args: string[]): Argv {
 		});
 }
 
+/** Puts back the CI variables the bundle's banner hid from Ink (children such as perf see them). */
+function restoreCiEnvironment(): void {
+	const saved = (globalThis as {__leaktopCiEnv?: Record<string, string | undefined>}).__leaktopCiEnv ?? {};
+	for (const [name, value] of Object.entries(saved)) if (value !== undefined) process.env[name] = value;
+}
+
 async function main(): Promise<void> {
+	restoreCiEnvironment();
 	const args = hideBin(process.argv);
 	try {
 		await parser(args).parseAsync();

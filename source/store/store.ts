@@ -110,8 +110,11 @@ class Series {
 		this.times.push(tMs);
 		this.values.push(value);
 	}
-	/** Least-squares slope per minute over points newer than sinceMs, without allocating. */
-	slopePerMin(sinceMs: number): number | null {
+	/**
+	 * Least-squares slope per minute over points newer than sinceMs, without allocating; null
+	 * until the points span minSpanMs (three samples a second apart say nothing per minute).
+	 */
+	slopePerMin(sinceMs: number, minSpanMs = 0): number | null {
 		let n = 0;
 		let t0 = 0;
 		let v0 = 0;
@@ -139,7 +142,7 @@ class Series {
 			first = Math.min(first, tMs);
 			last = Math.max(last, tMs);
 		}
-		if (n < 3 || last <= first) return null;
+		if (n < 3 || last <= first || last - first < minSpanMs) return null;
 		const den = n * sumTT - sumT * sumT;
 		return den === 0 ? null : ((n * sumTV - sumT * sumV) / den) * 60_000;
 	}
@@ -321,14 +324,14 @@ export class Store {
 		for (const listener of this.listeners) listener();
 	}
 
-	/** Ticks on a timer until stop(); tests call tick() instead. */
-	start(): void {
+	/** Ticks on a timer until stop(), the first after firstDelayMs; tests call tick() instead. */
+	start(firstDelayMs = 0): void {
 		if (this.timer) return;
 		const loop = () => {
 			const more = this.tick();
 			this.timer = more ? setTimeout(loop, this.intervalMs) : null;
 		};
-		this.timer = setTimeout(loop, 0);
+		this.timer = setTimeout(loop, firstDelayMs);
 	}
 
 	stop(): void {
@@ -392,7 +395,8 @@ export class Store {
 
 	private build(free: FreeSummary | null = null, kernel: KernelMemory | null = null, rates: VmstatRates | null = null): Snapshot {
 		const since = this.latest ? this.latest.monoMs - this.options.growthWindowMs : 0;
-		const slope = (series: Series) => series.slopePerMin(since);
+		const minSpanMs = Math.min(20_000, 4 * this.intervalMs);
+		const slope = (series: Series) => series.slopePerMin(since, minSpanMs);
 		const processes: ProcessRow[] = [];
 		const exited: ProcessRow[] = [];
 		for (const [key, h] of this.processes) {
@@ -434,7 +438,7 @@ export class Store {
 			kernel,
 			kernelAtStart: this.kernelAtStart,
 			rates,
-			availableTrendPerMin: available.slopePerMin(since),
+			availableTrendPerMin: available.slopePerMin(since, minSpanMs),
 			processes,
 			exited,
 			slabs,

@@ -1,0 +1,284 @@
+import {Box, Text, useApp, useInput, useStdin} from 'ink';
+import {useState, useSyncExternalStore} from 'react';
+import type {ProcessRow, SlabRow, Store} from '../store/store.js';
+import {FindingsBar} from './components/FindingsBar.js';
+import {FindingsView} from './components/FindingsView.js';
+import {Footer} from './components/Footer.js';
+import {Header, headerHeight} from './components/Header.js';
+import {HelpScreen, helpLength} from './components/HelpScreen.js';
+import {KernelLine} from './components/KernelLine.js';
+import {MemoryPanel} from './components/MemoryPanel.js';
+import {processColumns, sortProcesses, type ProcessSort} from './components/ProcessTable.js';
+import {slabColumns, sortSlabs, type SlabSort} from './components/SlabTable.js';
+import {scrollOffset, Table} from './components/Table.js';
+import {VmstatStrip} from './components/VmstatStrip.js';
+import {DrillView, type DrillTarget} from './DrillView.js';
+import {useTerminalSize} from './hooks/useTerminalSize.js';
+import {bindingFor, keyName, type Action, type Scope} from './keys.js';
+import {fit} from './text.js';
+import {useTheme} from './ThemeContext.js';
+
+export const MIN_COLUMNS = 60;
+export const MIN_ROWS = 16;
+const INTERVAL_STEPS_MS = [250, 500, 1000, 2000, 3000, 5000, 10_000, 30_000, 60_000];
+
+type View = {kind: 'panels'} | {kind: 'help'} | {kind: 'findings'} | {kind: 'drill'; target: DrillTarget};
+type Focus = 'processes' | 'slabs';
+
+interface Selection {
+	key: string | null;
+	index: number;
+	offset: number;
+}
+
+export interface AppProps {
+	store: Store;
+	/** "LIVE" or a replay position; shown in the header. */
+	mode?: string;
+	/** A line for the header (e.g. "recording to leak.ltr"). */
+	status?: string;
+	/** Opens already drilled in (`--pid`, `--slab`). */
+	initialTarget?: DrillTarget;
+	onQuit?: () => void;
+}
+
+/** Finds the selected row by key so it stays put while rows reorder every tick. */
+function resolve<T>(rows: T[], selection: Selection, keyOf: (row: T) => string): number {
+	if (rows.length === 0) return 0;
+	const byKey = selection.key === null ? -1 : rows.findIndex(r => keyOf(r) === selection.key);
+	return byKey >= 0 ? byKey : Math.min(selection.index, rows.length - 1);
+}
+
+const processKey = (r: ProcessRow) => r.key;
+const slabKey = (r: SlabRow) => r.sample.name;
+
+/** The live full-screen view: panels, tables, drill-downs, help; state here, numbers from the store. */
+export function App({store, mode = 'LIVE', status, initialTarget, onQuit}: AppProps) {
+	const snapshot = useSyncExternalStore(store.subscribe, store.getSnapshot);
+	const {exit} = useApp();
+	const {isRawModeSupported} = useStdin();
+	const theme = useTheme();
+	const {columns, rows} = useTerminalSize();
+	const [view, setView] = useState<View>(initialTarget ? {kind: 'drill', target: initialTarget} : {kind: 'panels'});
+	const [focus, setFocus] = useState<Focus>('processes');
+	const [processSort, setProcessSort] = useState<ProcessSort>('rss');
+	const [slabSort, setSlabSort] = useState<SlabSort>('size');
+	const [filters, setFilters] = useState({processes: '', slabs: ''});
+	const [editingFilter, setEditingFilter] = useState(false);
+	const [showCommand, setShowCommand] = useState(true);
+	const [processSel, setProcessSel] = useState<Selection>({key: null, index: 0, offset: 0});
+	const [slabSel, setSlabSel] = useState<Selection>({key: null, index: 0, offset: 0});
+	const [scroll, setScroll] = useState(0);
+
+	const width = columns;
+	const height = Math.max(1, rows - 1); // A frame as tall as the terminal makes Ink repaint everything.
+	const tooSmall = columns < MIN_COLUMNS || rows < MIN_ROWS;
+
+	const processRows = sortProcesses(snapshot.processes, processSort, filters.processes);
+	const slabRows = sortSlabs(snapshot.slabs, slabSort, filters.slabs);
+	// Header, memory (2), vmstat (2), kernel, verdict, footer; then a title and a header per table.
+	const fixed = headerHeight(snapshot, status) + 2 + 2 + 1 + 1 + 1;
+	const tableSpace = Math.max(2, height - fixed - 4);
+	const slabHeight = Math.max(1, Math.floor(tableSpace * 0.4));
+	const processHeight = Math.max(1, tableSpace - slabHeight);
+
+	const processIndex = resolve(processRows, processSel, processKey);
+	const slabIndex = resolve(slabRows, slabSel, slabKey);
+	const processOffset = scrollOffset(processIndex, processSel.offset, processHeight, processRows.length);
+	const slabOffset = scrollOffset(slabIndex, slabSel.offset, slabHeight, slabRows.length);
+
+	const scopes: Scope[] =
+		view.kind === 'help' ? ['help', 'global'] : view.kind === 'panels' ? [focus, 'panels', 'global'] : ['detail', 'global'];
+
+	const move = (action: Action) => {
+		const page = focus === 'processes' ? processHeight : slabHeight;
+		const total = focus === 'processes' ? processRows.length : slabRows.length;
+		const current = focus === 'processes' ? processIndex : slabIndex;
+		const next = {up: current - 1, down: current + 1, pageUp: current - page, pageDown: current + page, home: 0, end: total - 1}[action as 'up'];
+		if (next === undefined) return;
+		const index = Math.max(0, Math.min(total - 1, next));
+		if (focus === 'processes') {
+			setProcessSel({key: processRows[index] ? processKey(processRows[index]) : null, index, offset: scrollOffset(index, processOffset, processHeight, total)});
+		} else {
+			setSlabSel({key: slabRows[index] ? slabKey(slabRows[index]) : null, index, offset: scrollOffset(index, slabOffset, slabHeight, total)});
+		}
+	};
+
+	const quit = () => {
+		onQuit?.();
+		exit();
+	};
+
+	const perform = (action: Action) => {
+		switch (action) {
+			case 'quit':
+				quit();
+				return;
+			case 'help':
+				setScroll(0);
+				setView(view.kind === 'help' ? {kind: 'panels'} : {kind: 'help'});
+				return;
+			case 'back':
+				if (view.kind === 'panels') setFilters(f => ({...f, [focus]: ''}));
+				else setView({kind: 'panels'});
+				return;
+			case 'focusNext':
+			case 'focusPrev':
+				setFocus(f => (f === 'processes' ? 'slabs' : 'processes'));
+				return;
+			case 'up':
+			case 'down':
+			case 'pageUp':
+			case 'pageDown':
+			case 'home':
+			case 'end':
+				if (view.kind === 'panels') move(action);
+				else {
+					const step = {up: -1, down: 1, pageUp: -height, pageDown: height, home: -Infinity, end: Infinity}[action];
+					setScroll(s => Math.max(0, Math.min(view.kind === 'help' ? helpLength() : 10_000, s + step)));
+				}
+				return;
+			case 'drill': {
+				const row = focus === 'processes' ? processRows[processIndex] : slabRows[slabIndex];
+				if (!row) return;
+				setScroll(0);
+				setView({
+					kind: 'drill',
+					target: focus === 'processes' ? {kind: 'process', pid: (row as ProcessRow).sample.pid, key: (row as ProcessRow).key} : {kind: 'slab', name: (row as SlabRow).sample.name},
+				});
+				return;
+			}
+			case 'sortRss':
+				setProcessSort('rss');
+				return;
+			case 'sortPss':
+				setProcessSort('pss');
+				return;
+			case 'sortGrowth':
+				if (focus === 'processes') setProcessSort('growth');
+				else setSlabSort('growth');
+				return;
+			case 'sortSize':
+				setSlabSort('size');
+				return;
+			case 'sortObjs':
+				setSlabSort('objs');
+				return;
+			case 'filter':
+				setEditingFilter(true);
+				return;
+			case 'freeze':
+				store.setFrozen(!snapshot.frozen);
+				return;
+			case 'faster':
+			case 'slower': {
+				const current = store.interval;
+				const next =
+					action === 'faster' ? [...INTERVAL_STEPS_MS].reverse().find(ms => ms < current) : INTERVAL_STEPS_MS.find(ms => ms > current);
+				if (next) store.setIntervalMs(next);
+				return;
+			}
+			case 'toggleCommand':
+				setShowCommand(s => !s);
+				return;
+			case 'findings':
+				setScroll(0);
+				setView({kind: 'findings'});
+				return;
+		}
+	};
+
+	useInput(
+		(input, key) => {
+			const name = keyName(input, key);
+			if (editingFilter) {
+				if (name === 'return') setEditingFilter(false);
+				else if (name === 'escape') {
+					setEditingFilter(false);
+					setFilters(f => ({...f, [focus]: ''}));
+				} else if (name === 'backspace') setFilters(f => ({...f, [focus]: f[focus].slice(0, -1)}));
+				else if (name === 'ctrl+c') quit();
+				else if (input && !key.ctrl && !key.meta && input.length === 1 && input >= ' ') setFilters(f => ({...f, [focus]: f[focus] + input}));
+				return;
+			}
+			const binding = bindingFor(name, scopes);
+			if (binding) perform(binding.action);
+		},
+		{isActive: isRawModeSupported},
+	);
+
+	if (tooSmall) {
+		return <Text color={theme.warn}>{fit(`terminal too small (need ${MIN_COLUMNS}x${MIN_ROWS}, have ${columns}x${rows}) — q quits`, columns)}</Text>;
+	}
+
+	const footerNote = isRawModeSupported ? undefined : 'keys disabled: stdin is not a terminal — Ctrl-C quits';
+	const availableHistory = store.systemSeries('availableBytes').map(p => p.value).slice(-120);
+	const watchingSec = snapshot.startedMs && snapshot.sample ? (snapshot.sample.timeMs - snapshot.startedMs) / 1000 : 0;
+
+	let body;
+	if (view.kind === 'help') {
+		body = <HelpScreen width={width} height={height - 1} offset={scroll} />;
+	} else if (view.kind === 'findings') {
+		body = <FindingsView findings={snapshot.findings} width={width} height={height - 1} offset={scroll} />;
+	} else if (view.kind === 'drill') {
+		body = <DrillView store={store} snapshot={snapshot} target={view.target} width={width} height={height - 1} scroll={scroll} />;
+	} else {
+		const filterText = (which: Focus) => (filters[which] || (editingFilter && focus === which) ? `  filter: ${filters[which]}${editingFilter && focus === which ? '▏' : ''}` : '');
+		const title = (which: Focus, text: string) => (
+			<Text bold={focus === which} color={focus === which ? theme.accent : theme.muted} wrap="truncate">
+				{fit(`${focus === which ? '▶' : ' '} ${text}${filterText(which)}`, width)}
+			</Text>
+		);
+		body = (
+			<Box flexDirection="column">
+				<MemoryPanel snapshot={snapshot} availableHistory={availableHistory} width={width} />
+				<VmstatStrip snapshot={snapshot} persisting={persistingTrouble(store)} />
+				<KernelLine snapshot={snapshot} />
+				<FindingsBar findings={snapshot.findings} width={width} watchingSec={watchingSec} />
+				{title('processes', `Processes ${processRows.length}/${snapshot.processes.length}  sort: ${processSort.toUpperCase()}`)}
+				<Table
+					columns={processColumns(theme, showCommand, width)}
+					rows={processRows}
+					rowKey={processKey}
+					selected={processIndex}
+					offset={processOffset}
+					height={processHeight}
+					width={width}
+					focused={focus === 'processes'}
+				/>
+				{title('slabs', `Slab caches ${slabRows.length}/${snapshot.slabs.length}  sort: ${slabSort.toUpperCase()}`)}
+				<Table
+					columns={slabColumns()}
+					rows={slabRows}
+					rowKey={slabKey}
+					selected={slabIndex}
+					offset={slabOffset}
+					height={slabHeight}
+					width={width}
+					focused={focus === 'slabs'}
+					empty={snapshot.sample?.sources.slabs === 'EACCES' ? 'slab caches: needs root' : 'no slab data'}
+				/>
+			</Box>
+		);
+	}
+
+	return (
+		<Box flexDirection="column" width={width} height={height}>
+			<Header snapshot={snapshot} width={width} mode={mode} status={status} />
+			<Box flexDirection="column" flexGrow={1}>
+				{body}
+			</Box>
+			<Footer scopes={scopes} width={width} note={editingFilter ? 'type to filter · Enter keeps · Esc clears' : footerNote} />
+		</Box>
+	);
+}
+
+/** vmstat columns whose trouble signal has persisted over the last several samples. */
+function persistingTrouble(store: Store): Set<string> {
+	const out = new Set<string>();
+	for (const metric of ['si', 'so', 'sr'] as const) {
+		const recent = store.systemSeries(metric).slice(-5);
+		if (recent.length >= 3 && recent.every(p => p.value > 0)) out.add(metric);
+	}
+	return out;
+}

@@ -1,0 +1,44 @@
+import {Box, Text} from 'ink';
+import {BINDINGS, type Scope} from '../keys.js';
+import {fit} from '../text.js';
+import {useTheme} from '../ThemeContext.js';
+
+const SCOPE_TITLES: Record<Scope, string> = {
+	global: 'Everywhere',
+	panels: 'Panels',
+	processes: 'Process table',
+	slabs: 'Slab table',
+	detail: 'Drill-down views',
+	help: 'This help',
+};
+
+/** Every key, grouped by where it works; drawn from the key table so it cannot drift. */
+export function HelpScreen({width, height, offset}: {width: number; height: number; offset: number}) {
+	const theme = useTheme();
+	const lines: Array<{text: string; title?: boolean}> = [];
+	for (const scope of Object.keys(SCOPE_TITLES) as Scope[]) {
+		if (scope === 'help') continue;
+		const bindings = BINDINGS.filter(b => b.scopes[0] === scope);
+		if (bindings.length === 0) continue;
+		lines.push({text: SCOPE_TITLES[scope], title: true});
+		for (const b of bindings) lines.push({text: `  ${b.keys.map(k => (k === ' ' ? 'space' : k)).join(', ').padEnd(22)} ${b.help}`});
+	}
+	const shown = lines.slice(offset, offset + height - 2);
+	return (
+		<Box flexDirection="column" height={height}>
+			<Text bold color={theme.accent}>
+				{fit('leaktop keys — Esc or ? to close', width)}
+			</Text>
+			{shown.map((line, i) => (
+				<Text key={i} bold={line.title} wrap="truncate">
+					{fit(line.text, width)}
+				</Text>
+			))}
+		</Box>
+	);
+}
+
+/** Lines the help screen has, for scrolling. */
+export function helpLength(): number {
+	return BINDINGS.length + Object.keys(SCOPE_TITLES).length;
+}

@@ -1,0 +1,42 @@
+import type {ProcessRow} from '../../store/store.js';
+import {formatBytes, formatDelta, formatRatePerMin} from '../../units.js';
+import {sparkline} from '../sparkline.js';
+import type {Theme} from '../theme.js';
+import {Table, type Column} from './Table.js';
+
+export type ProcessSort = 'rss' | 'pss' | 'growth';
+
+const GROWTH_WARN_PER_MIN = 1024 * 1024;
+
+/** The process table's columns: what `ps`/`top` show, plus the growth leak hunters need. */
+export function processColumns(theme: Theme, showCommand: boolean, width: number): Column<ProcessRow>[] {
+	const columns: Column<ProcessRow>[] = [
+		{title: 'PID', width: 7, align: 'right', cell: r => String(r.sample.pid)},
+		{title: 'USER', width: 6, cell: r => r.sample.user},
+		{title: 'RSS', width: 5, align: 'right', cell: r => formatBytes(r.sample.rssBytes)},
+		{title: 'PSS', width: 5, align: 'right', cell: r => formatBytes(r.sample.pssBytes)},
+		{title: 'ANON', width: 5, align: 'right', cell: r => formatBytes(r.sample.anonBytes)},
+		{title: 'SWAP', width: 5, align: 'right', cell: r => formatBytes(r.sample.swapBytes)},
+		{title: 'Δ', width: 6, align: 'right', cell: r => formatDelta(r.rssDeltaBytes)},
+		{
+			title: 'GROWTH',
+			width: 8,
+			align: 'right',
+			cell: r => formatRatePerMin(r.rssGrowthPerMin).replace('/min', '/m'),
+			tone: r => ((r.rssGrowthPerMin ?? 0) > GROWTH_WARN_PER_MIN ? 'warn' : undefined),
+		},
+	];
+	columns.push({title: 'HISTORY', width: width >= 100 ? 16 : 6, cell: r => sparkline(r.rssHistory, width >= 100 ? 16 : 6, theme.sparkChars)});
+	columns.push({title: 'COMMAND', cell: r => (showCommand && r.sample.cmdline ? r.sample.cmdline : r.sample.kernelThread ? `[${r.sample.comm}]` : r.sample.state === 'Z' ? `[${r.sample.comm}] <defunct>` : r.sample.comm)});
+	return columns;
+}
+
+/** Rows in the chosen order, filtered by name or command line. */
+export function sortProcesses(rows: ProcessRow[], sort: ProcessSort, filter: string): ProcessRow[] {
+	const needle = filter.toLowerCase();
+	const shown = needle ? rows.filter(r => r.sample.comm.toLowerCase().includes(needle) || r.sample.cmdline.toLowerCase().includes(needle) || String(r.sample.pid) === needle) : rows;
+	if (sort === 'rss') return shown;
+	const key = sort === 'pss' ? (r: ProcessRow) => r.sample.pssBytes ?? -1 : (r: ProcessRow) => r.rssGrowthPerMin ?? -Infinity;
+	return [...shown].sort((a, b) => key(b) - key(a));
+}
+

@@ -1,0 +1,108 @@
+import type {Key} from 'ink';
+
+/** Where a key applies. The app says which scopes are active; the first match wins. */
+export type Scope = 'global' | 'panels' | 'processes' | 'slabs' | 'detail' | 'help';
+
+export type Action =
+	| 'quit'
+	| 'help'
+	| 'back'
+	| 'focusNext'
+	| 'focusPrev'
+	| 'up'
+	| 'down'
+	| 'pageUp'
+	| 'pageDown'
+	| 'home'
+	| 'end'
+	| 'drill'
+	| 'sortRss'
+	| 'sortPss'
+	| 'sortGrowth'
+	| 'sortSize'
+	| 'sortObjs'
+	| 'filter'
+	| 'freeze'
+	| 'faster'
+	| 'slower'
+	| 'toggleCommand'
+	| 'findings';
+
+export interface Binding {
+	/** Normalised key names (see keyName). */
+	keys: string[];
+	/** How the key is shown in the footer and help. */
+	label: string;
+	scopes: Scope[];
+	action: Action;
+	help: string;
+	/** Footer text (space is short: only the essentials have one). */
+	footer?: string;
+}
+
+/** The one key table: input handling, the footer and the help screen are all drawn from it. */
+export const BINDINGS: Binding[] = [
+	{keys: ['q'], label: 'q', scopes: ['global'], action: 'quit', help: 'Quit', footer: 'quit'},
+	{keys: ['ctrl+c'], label: 'Ctrl-C', scopes: ['global'], action: 'quit', help: 'Quit'},
+	{keys: ['?', 'f1'], label: '?', scopes: ['global'], action: 'help', help: 'Help: this list of keys', footer: 'help'},
+	{keys: ['escape'], label: 'Esc', scopes: ['help', 'detail'], action: 'back', help: 'Back to the panels', footer: 'back'},
+	{keys: ['tab'], label: 'Tab', scopes: ['panels'], action: 'focusNext', help: 'Move focus: processes ↔ slab caches', footer: 'focus'},
+	{keys: ['shift+tab'], label: 'S-Tab', scopes: ['panels'], action: 'focusPrev', help: 'Move focus back'},
+	{keys: ['up', 'k'], label: '↑↓', scopes: ['panels', 'detail', 'help'], action: 'up', help: 'Move the selection up', footer: 'move'},
+	{keys: ['down', 'j'], label: '↓', scopes: ['panels', 'detail', 'help'], action: 'down', help: 'Move the selection down'},
+	{keys: ['pageup'], label: 'PgUp', scopes: ['panels', 'detail', 'help'], action: 'pageUp', help: 'One page up'},
+	{keys: ['pagedown'], label: 'PgDn', scopes: ['panels', 'detail', 'help'], action: 'pageDown', help: 'One page down'},
+	{keys: ['home'], label: 'Home', scopes: ['panels', 'detail', 'help'], action: 'home', help: 'First row'},
+	{keys: ['end'], label: 'End', scopes: ['panels', 'detail', 'help'], action: 'end', help: 'Last row'},
+	{keys: ['return'], label: 'Enter', scopes: ['panels'], action: 'drill', help: 'Drill into the selected process or slab cache', footer: 'drill'},
+	{keys: ['M'], label: 'M', scopes: ['processes'], action: 'sortRss', help: 'Sort processes by RSS (as in top)', footer: 'RSS'},
+	{keys: ['P'], label: 'P', scopes: ['processes'], action: 'sortPss', help: 'Sort processes by PSS (top’s P is %CPU; leaktop has no CPU column)', footer: 'PSS'},
+	{keys: ['G'], label: 'G', scopes: ['processes', 'slabs'], action: 'sortGrowth', help: 'Sort the focused table by growth per minute', footer: 'growth'},
+	{keys: ['M', 'C'], label: 'M', scopes: ['slabs'], action: 'sortSize', help: 'Sort slab caches by size (slabtop’s c)', footer: 'size'},
+	{keys: ['O'], label: 'O', scopes: ['slabs'], action: 'sortObjs', help: 'Sort slab caches by number of objects (slabtop’s o)', footer: 'objs'},
+	{keys: ['/'], label: '/', scopes: ['panels'], action: 'filter', help: 'Filter the focused table by name (Enter keeps, Esc clears)', footer: 'filter'},
+	{keys: ['escape'], label: 'Esc', scopes: ['panels'], action: 'back', help: 'Clear the filter'},
+	{keys: [' ', 'f'], label: 'f', scopes: ['global'], action: 'freeze', help: 'Freeze the display while sampling goes on (space too)', footer: 'freeze'},
+	{keys: ['+', '='], label: '+/-', scopes: ['global'], action: 'faster', help: 'Shorter refresh interval', footer: 'interval'},
+	{keys: ['-'], label: '-', scopes: ['global'], action: 'slower', help: 'Longer refresh interval'},
+	{keys: ['c'], label: 'c', scopes: ['processes'], action: 'toggleCommand', help: 'Show the command line or only the name'},
+	{keys: ['v'], label: 'v', scopes: ['panels'], action: 'findings', help: 'Show all verdicts with their evidence', footer: 'verdicts'},
+];
+
+/** Ink's key event → one name as written in BINDINGS ("ctrl+c", "shift+tab", "pagedown", "M"). */
+export function keyName(input: string, key: Key): string {
+	if (key.ctrl && input) return `ctrl+${input.toLowerCase()}`;
+	if (key.tab) return key.shift ? 'shift+tab' : 'tab';
+	if (key.upArrow) return 'up';
+	if (key.downArrow) return 'down';
+	if (key.leftArrow) return 'left';
+	if (key.rightArrow) return 'right';
+	if (key.pageUp) return 'pageup';
+	if (key.pageDown) return 'pagedown';
+	if (key.home) return 'home';
+	if (key.end) return 'end';
+	if (key.return) return 'return';
+	if (key.escape) return 'escape';
+	if (key.backspace || key.delete) return 'backspace';
+	// F1 arrives as ESC O P or ESC [ 1 1 ~ depending on the terminal; Ink passes the tail.
+	if (input === 'OP' || input === '[11~' || input === '[[A') return 'f1';
+	return input;
+}
+
+/** The binding for a key in the active scopes, in table order. */
+export function bindingFor(name: string, scopes: readonly Scope[]): Binding | undefined {
+	return BINDINGS.find(b => b.keys.includes(name) && b.scopes.some(s => scopes.includes(s)));
+}
+
+/** Bindings to list for the active scopes, one per action. */
+export function bindingsIn(scopes: readonly Scope[], footerOnly = false): Binding[] {
+	const seen = new Set<string>();
+	return BINDINGS.filter(b => {
+		if (footerOnly && !b.footer) return false;
+		if (!b.scopes.some(s => scopes.includes(s))) return false;
+		const id = `${b.action}:${b.label}`;
+		if (seen.has(id)) return false;
+		seen.add(id);
+		return true;
+	});
+}

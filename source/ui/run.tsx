@@ -1,0 +1,79 @@
+import {render} from 'ink';
+import type {Store} from '../store/store.js';
+import {App} from './App.js';
+import type {DrillTarget} from './DrillView.js';
+import {makeTheme} from './theme.js';
+import {ThemeContext} from './ThemeContext.js';
+
+const ENTER_ALT_SCREEN = '\x1b[?1049h\x1b[H';
+const LEAVE_ALT_SCREEN = '\x1b[?1049l';
+const SHOW_CURSOR = '\x1b[?25h';
+
+export interface FullScreenOptions {
+	store: Store;
+	color: boolean;
+	mode?: string;
+	status?: string;
+	initialTarget?: DrillTarget;
+	/** Called once on every exit path, before the terminal is restored (stop perf, close files). */
+	onExit?: () => void;
+}
+
+/**
+ * Runs the full-screen view until q. The terminal is restored on every way out: q, Ctrl-C (a key
+ * in raw mode), SIGTERM, SIGHUP, SIGINT when keys are off, and an exception — raw mode off,
+ * cursor shown, alternate screen left, and only then any message on the normal screen.
+ */
+export async function runFullScreen(options: FullScreenOptions): Promise<number> {
+	const {stdout, stdin} = process;
+	let restored = false;
+	const restore = () => {
+		if (restored) return;
+		restored = true;
+		options.store.stop();
+		options.onExit?.();
+		try {
+			instance.unmount();
+		} catch {
+			// Already unmounted.
+		}
+		if (stdin.isTTY && stdin.isRaw) stdin.setRawMode(false);
+		stdout.write(SHOW_CURSOR + LEAVE_ALT_SCREEN);
+	};
+	const onSignal = (signal: NodeJS.Signals) => {
+		restore();
+		process.exit(signal === 'SIGINT' ? 130 : 0);
+	};
+	const onCrash = (error: unknown) => {
+		restore();
+		process.stderr.write(`leaktop: internal error: ${error instanceof Error ? error.message : String(error)}\n`);
+		if (process.env.LEAKTOP_DEBUG && error instanceof Error) process.stderr.write(`${error.stack}\n`);
+		process.exit(1);
+	};
+	for (const signal of ['SIGTERM', 'SIGHUP', 'SIGINT'] as const) process.on(signal, onSignal);
+	process.on('uncaughtException', onCrash);
+	process.on('unhandledRejection', onCrash);
+
+	// The first frame shows numbers, not a "starting" screen; later ticks run on the timer.
+	if (options.store.getSnapshot().ticks === 0) options.store.tick();
+	stdout.write(ENTER_ALT_SCREEN);
+	const theme = makeTheme(options.color);
+	const instance = render(
+		<ThemeContext.Provider value={theme}>
+			<App store={options.store} mode={options.mode} status={options.status} initialTarget={options.initialTarget} />
+		</ThemeContext.Provider>,
+		{exitOnCtrlC: false, patchConsole: true, incrementalRendering: false, maxFps: 15},
+	);
+	options.store.start(options.store.interval);
+	try {
+		await instance.waitUntilExit();
+	} catch (error) {
+		onCrash(error);
+	} finally {
+		restore();
+		for (const signal of ['SIGTERM', 'SIGHUP', 'SIGINT'] as const) process.off(signal, onSignal);
+		process.off('uncaughtException', onCrash);
+		process.off('unhandledRejection', onCrash);
+	}
+	return 0;
+}
