@@ -155,9 +155,11 @@ export function startPerfTrace(options: PerfTraceOptions, onLine: (line: string)
 	const reasons: string[] = [];
 	const recordErr = collect(record);
 	const scriptErr = collect(script);
-	// A dying perf script makes the pipe fail with EPIPE; its exit is reported below instead.
+	// A dying perf script makes the pipe fail with EPIPE; its exit is reported below instead, and
+	// perf record's output is drained so it is not stuck in write() when the SIGINT comes.
 	record.stdout?.on('error', () => {});
 	script.stdin?.on('error', () => {});
+	script.stdin?.on('close', () => record.stdout?.resume());
 	if (record.stdout && script.stdin) record.stdout.pipe(script.stdin);
 	else script.stdin?.end();
 

@@ -198,6 +198,12 @@ test('preflight: perf missing', async () => {
 	assert.equal(!result.ok && result.problem, 'perf-missing');
 });
 
+test('preflight: a perf that does not run says why', async () => {
+	const perf = fake({version: 'echo "E: linux-perf-6.18 is not installed." >&2; exit 2'});
+	const result = await preflight({perfPath: perf.path, files: preflightTree(() => {}), euid: 0});
+	assert.deepEqual(result, {ok: false, problem: 'perf-failed', message: 'perf does not run: E: linux-perf-6.18 is not installed.'});
+});
+
 test('preflight: not root and no CAP_PERFMON', async () => {
 	const perf = fake({});
 	const files = preflightTree(proc => withCapEff(proc, '0000000000000000'));
