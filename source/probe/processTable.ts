@@ -107,7 +107,8 @@ export class ProcessScanner {
 				startTime: stat.startTime,
 				stat: kept?.ok ? kept.value : null,
 				cmdline: cmdline?.ok ? sanitizeCmdline(cmdline.value) : '',
-				uid: status?.ok ? (parseProcStatus(status.value).uid ?? -1) : 0,
+				// Kernel threads are root's; a user process whose status cannot be read is unknown, not root.
+				uid: kernelThread ? 0 : status?.ok ? (parseProcStatus(status.value).uid ?? -1) : -1,
 				kernelThread,
 				pss: null,
 				pssReadAt: 0,

@@ -118,7 +118,9 @@ export function readSlabsFromSysfs(files: Files, topology: SlabTopology, pageSiz
 		const objects = read('objects');
 		const totalObjects = read('total_objects');
 		const slabCount = read('slabs');
-		const objSize = read('object_size');
+		// slab_size is the slot each object takes (what slabinfo prints as <objsize>); object_size
+		// is the caller's request without alignment and metadata.
+		const objSize = read('slab_size') ?? read('object_size');
 		const objPerSlab = read('objs_per_slab');
 		const order = read('order');
 		if (objects === null || slabCount === null || objSize === null || objPerSlab === null || order === null) continue;

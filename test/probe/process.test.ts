@@ -1,0 +1,140 @@
+import assert from 'node:assert/strict';
+import {readFileSync} from 'node:fs';
+import {test} from 'node:test';
+import fc from 'fast-check';
+import {isKernelThread, parsePasswd, parseProcStat, parseProcStatus, parseSmapsRollup, printable, sanitizeCmdline} from '../../source/probe/process.js';
+import {capturedPids, fixturePath} from '../helpers/fixtures.js';
+
+const pidFile = (pid: number, name: string) => readFileSync(fixturePath('proc-real', String(pid), name), 'utf8');
+const pidBytes = (pid: number, name: string) => readFileSync(fixturePath('proc-real', String(pid), name));
+const KiB = 1024;
+
+test('stat of a real process: identity, state, ppid, rss pages', () => {
+	const s = parseProcStat(pidFile(capturedPids.sleep, 'stat'))!;
+	assert.equal(s.pid, capturedPids.sleep);
+	assert.equal(s.comm, 'sleep');
+	assert.equal(s.state, 'S');
+	assert.equal(s.ppid, 1);
+	assert.equal(s.startTime, 143761);
+	assert.equal(s.vszBytes, 2990080);
+	assert.equal(s.rssPages, 421);
+	assert.equal(isKernelThread(s), false);
+});
+
+test('stat: comm with ")" and spaces is split at the last ")"', () => {
+	const s = parseProcStat(pidFile(capturedPids.paren, 'stat'))!;
+	assert.equal(s.comm, 'a) b (c');
+	assert.equal(s.state, 'S');
+	assert.equal(s.ppid, 1);
+	assert.equal(s.startTime, 143761);
+	assert.equal(s.rssPages, 3448);
+	const synthetic = parseProcStat(`7 ()) ) (x)) R ${Array.from({length: 49}, (_, i) => i + 4).join(' ')}`)!;
+	assert.equal(synthetic.comm, ')) ) (x)');
+	assert.equal(synthetic.state, 'R');
+	assert.equal(synthetic.ppid, 4);
+	assert.equal(synthetic.startTime, 22);
+});
+
+test('stat: kernel threads are recognised by PF_KTHREAD, zombies by state Z', () => {
+	for (const pid of [capturedPids.kthreadd, capturedPids.kworker]) {
+		const s = parseProcStat(pidFile(pid, 'stat'))!;
+		assert.equal(isKernelThread(s), true, `pid ${pid}`);
+		assert.equal(s.rssPages, 0);
+	}
+	assert.equal(parseProcStat(pidFile(capturedPids.kworker, 'stat'))!.comm, 'kworker/R-rcu_gp');
+	const zombie = parseProcStat(pidFile(capturedPids.zombie, 'stat'))!;
+	assert.equal(zombie.state, 'Z');
+	assert.equal(zombie.ppid, capturedPids.zombieParent);
+	assert.equal(isKernelThread(zombie), false);
+	assert.equal(zombie.rssPages, 0);
+});
+
+test('stat: truncated, empty or garbled is no data', () => {
+	const text = pidFile(capturedPids.sleep, 'stat');
+	assert.equal(parseProcStat(''), null);
+	assert.equal(parseProcStat(text.slice(0, 40)), null, 'cut before field 24');
+	assert.equal(parseProcStat('x (sleep) S 1 2 3'), null);
+	assert.equal(parseProcStat('12 sleep S 1 2 3'), null, 'no parentheses');
+	assert.equal(parseProcStat(text.replace(' 143761 ', ' abc ')), null, 'a non-numeric start time');
+});
+
+test('status: uid and the RSS split of a real process; a zombie has no memory lines', () => {
+	const s = parseProcStatus(pidFile(capturedPids.paren, 'status'));
+	assert.deepEqual(s, {uid: 0, rssAnonBytes: 7008 * KiB, rssFileBytes: 6876 * KiB, rssShmemBytes: 0, swapBytes: 0, threads: 1});
+	const z = parseProcStatus(pidFile(capturedPids.zombie, 'status'));
+	assert.deepEqual(z, {uid: 0, rssAnonBytes: null, rssFileBytes: null, rssShmemBytes: null, swapBytes: null, threads: 1}, 'missing is null, not 0');
+	assert.deepEqual(parseProcStatus(''), {uid: null, rssAnonBytes: null, rssFileBytes: null, rssShmemBytes: null, swapBytes: null, threads: null});
+	assert.equal(parseProcStatus('Uid:\t1000\t1000\t1000\t1000\nRssAnon:\t   12').uid, 1000);
+});
+
+test('smaps_rollup of a real process: PSS split and USS = Private_Clean + Private_Dirty', () => {
+	const r = parseSmapsRollup(pidFile(capturedPids.paren, 'smaps_rollup'))!;
+	assert.deepEqual(r, {
+		rssBytes: 13884 * KiB,
+		pssBytes: 8889 * KiB,
+		pssAnonBytes: 7008 * KiB,
+		pssFileBytes: 1881 * KiB,
+		pssShmemBytes: 0,
+		swapPssBytes: 0,
+		ussBytes: (152 + 7008) * KiB,
+	});
+	assert.equal(parseSmapsRollup(''), null, 'a kernel thread or zombie reads empty');
+	assert.equal(parseSmapsRollup('Rss: 4 kB\n'), null, 'no Pss line');
+	const old = parseSmapsRollup('Rss: 8 kB\nPss: 4 kB\nPrivate_Dirty: 4 kB\n')!;
+	assert.equal(old.pssAnonBytes, null, 'kernels before 5.x have no Pss_Anon');
+	assert.equal(old.ussBytes, 4 * KiB);
+});
+
+test('cmdline: hostile bytes from a real process (ESC sequences, invalid UTF-8, tab) come out printable', () => {
+	const bytes = pidBytes(capturedPids.hostile, 'cmdline');
+	assert.ok(bytes.includes(0x1b) && bytes.includes(0xff), 'the fixture holds the raw bytes');
+	const line = sanitizeCmdline(bytes);
+	assert.equal(line, '/root/.pyenv/versions/3.11.7/bin/python3 -c import time;time.sleep(600) [2J]0;pwned café \ufffd\ufffd bad tabhere');
+	assert.doesNotMatch(line, /[\u0000-\u001f\u007f-\u009f]/);
+});
+
+test('cmdline: NULs separate arguments, kernel threads have none, long ones are capped', () => {
+	assert.equal(sanitizeCmdline(Buffer.from('sleep\x00600\x00')), 'sleep 600');
+	assert.equal(sanitizeCmdline(Buffer.from('a\x00\x00b')), 'a  b', 'an empty argument stays visible as a gap');
+	assert.equal(sanitizeCmdline(pidBytes(capturedPids.kthreadd, 'cmdline')), '');
+	assert.equal(sanitizeCmdline(Buffer.from('nginx: worker process')), 'nginx: worker process', 'setproctitle without NULs');
+	assert.ok(sanitizeCmdline(Buffer.alloc(1 << 20, 0x41)).length <= 4096);
+	assert.equal(sanitizeCmdline(Buffer.from('x\u009b31m\u202eevil')), 'x31mevil', 'C1 CSI and bidi override stripped');
+});
+
+test('printable strips controls from a comm too', () => {
+	assert.equal(printable('ok'), 'ok');
+	assert.equal(printable('a\x1b[31mb\x07'), 'a[31mb');
+	assert.equal(printable('\u2067x'), 'x');
+});
+
+test('passwd: first name for a uid wins, junk lines skipped', () => {
+	const users = parsePasswd(readFileSync(fixturePath('etc-real', 'passwd'), 'utf8'));
+	assert.equal(users.get(0), 'root');
+	assert.equal(users.get(65534), 'nobody');
+	const odd = parsePasswd('a:x:5:5::/:/bin/sh\nb:x:5:5::/:/bin/sh\n\n#comment\n:x:7:7\nc:x:notanumber:1\n');
+	assert.deepEqual([...odd], [[5, 'a']]);
+});
+
+test('property: no per-process parser throws on arbitrary text or bytes', () => {
+	const check = (bytes: Uint8Array) => {
+		const text = Buffer.from(bytes).toString('utf8');
+		const stat = parseProcStat(text);
+		if (stat) {
+			assert.ok(Number.isFinite(stat.startTime) && Number.isFinite(stat.rssPages));
+			isKernelThread(stat);
+		}
+		parseProcStatus(text);
+		parseSmapsRollup(text);
+		parsePasswd(text);
+		const line = sanitizeCmdline(bytes);
+		assert.doesNotMatch(line, /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/);
+		assert.doesNotMatch(printable(text), /[\u0000-\u001f\u007f-\u009f]/);
+	};
+	fc.assert(fc.property(fc.uint8Array({maxLength: 500}), check), {numRuns: 400});
+	fc.assert(fc.property(fc.string({unit: 'binary', maxLength: 300}), s => check(Buffer.from(s))), {numRuns: 400});
+	const statLike = fc
+		.tuple(fc.nat(), fc.string({maxLength: 20}), fc.array(fc.oneof(fc.nat(), fc.constant('-1'), fc.constant('')), {minLength: 0, maxLength: 55}))
+		.map(([pid, comm, rest]) => `${pid} (${comm}) ${rest.join(' ')}`);
+	fc.assert(fc.property(statLike, text => check(Buffer.from(text))), {numRuns: 400});
+});

@@ -1,0 +1,161 @@
+import assert from 'node:assert/strict';
+import {readdirSync, readFileSync, readlinkSync, writeFileSync} from 'node:fs';
+import {join} from 'node:path';
+import {after, test} from 'node:test';
+import {Files} from '../../source/probe/files.js';
+import {ProcessScanner, type ScanOptions} from '../../source/probe/processTable.js';
+import type {Reason} from '../../source/probe/result.js';
+import {capturedPids as pids, copyFixture, realFiles, realRoots} from '../helpers/fixtures.js';
+import {spawnSleep, type Spawned} from '../helpers/processes.js';
+
+const KiB = 1024;
+const PAGE = 4096;
+const options: ScanOptions = {detailTop: 20, detailPids: new Set(), pssBudgetMs: 1000, pssAll: false};
+const scanWith = (files: Files, scanOptions = options) => {
+	const scanner = new ProcessScanner(files, PAGE);
+	try {
+		return scanner.scan(scanOptions);
+	} finally {
+		scanner.close();
+	}
+};
+const byPid = (scan: ReturnType<typeof scanWith>) => new Map(scan.processes.map(p => [p.pid, p]));
+
+test('a captured /proc: every pid read, kernel threads and zombie labelled, names resolved', () => {
+	const scan = scanWith(realFiles());
+	assert.equal(scan.hidden, 0);
+	assert.deepEqual(scan.sources, {processes: 'ok', pss: 'ok'});
+	const all = byPid(scan);
+	assert.deepEqual([...all.keys()].sort((a, b) => a - b), Object.values(pids).sort((a, b) => a - b));
+	for (const pid of [pids.kthreadd, pids.kworker]) {
+		const p = all.get(pid)!;
+		assert.equal(p.kernelThread, true);
+		assert.equal(p.cmdline, '');
+		assert.equal(p.user, 'root');
+		assert.equal(p.rssBytes, 0);
+		assert.equal(p.pssBytes, null, 'no smaps_rollup for a kernel thread');
+	}
+	const zombie = all.get(pids.zombie)!;
+	assert.equal(zombie.state, 'Z');
+	assert.equal(zombie.kernelThread, false);
+	assert.equal(zombie.cmdline, '');
+	assert.equal(zombie.pssBytes, null);
+	assert.equal(zombie.anonBytes, null, 'memory files of a zombie are skipped');
+	const paren = all.get(pids.paren)!;
+	assert.equal(paren.comm, 'a) b (c');
+	assert.equal(paren.startTime, 143761);
+	assert.equal(paren.rssBytes, 3448 * PAGE);
+	assert.equal(paren.anonBytes, 7008 * KiB);
+	assert.equal(paren.fileBytes, 6876 * KiB);
+	assert.equal(paren.threads, 1);
+	assert.equal(paren.pssBytes, 8889 * KiB);
+	assert.equal(paren.ussBytes, (152 + 7008) * KiB);
+	assert.equal(paren.fdCount, readdirSync(join(realRoots.procRoot, String(pids.paren), 'fd')).length);
+	assert.equal(paren.user, 'root');
+	const hostile = all.get(pids.hostile)!;
+	assert.match(hostile.cmdline, /^\/root\/\.pyenv\/versions\/3\.11\.7\/bin\/python3 -c import time;time\.sleep\(600\) \[2J\]0;pwned café/);
+	assert.doesNotMatch(hostile.cmdline, /[\u0000-\u001f\u007f-\u009f]/);
+	const init = all.get(pids.init)!;
+	assert.equal(init.comm, 'process_api');
+	assert.equal(init.pssBytes, null, 'its smaps_rollup was unreadable when captured');
+	assert.notEqual(init.anonBytes, null, 'status is independent of smaps_rollup');
+});
+
+test('detailTop limits status, fds and PSS to the largest processes', () => {
+	const scan = scanWith(realFiles(), {...options, detailTop: 1});
+	const detailed = scan.processes.filter(p => p.anonBytes !== null);
+	assert.equal(detailed.length, 1);
+	const largest = scan.processes.filter(p => !p.kernelThread).sort((a, b) => b.rssBytes - a.rssBytes)[0]!;
+	assert.equal(detailed[0]!.pid, largest.pid);
+	const focused = scanWith(realFiles(), {...options, detailTop: 0, detailPids: new Set([pids.sleep])});
+	assert.deepEqual(focused.processes.filter(p => p.anonBytes !== null).map(p => p.pid), [pids.sleep], 'a focused pid gets detail whatever its size');
+	assert.notEqual(byPid(focused).get(pids.sleep)!.pssBytes, null);
+});
+
+test('smaps_rollup EACCES (not root, or a sandboxed pid 1): PSS n/a with the reason, RSS and status still there', () => {
+	const deny = (path: string): Reason | undefined => (path.endsWith('/smaps_rollup') ? 'EACCES' : undefined);
+	const scan = scanWith(realFiles({deny}));
+	assert.equal(scan.sources.pss, 'EACCES');
+	assert.ok(scan.processes.every(p => p.pssBytes === null && p.ussBytes === null));
+	const paren = byPid(scan).get(pids.paren)!;
+	assert.equal(paren.rssBytes, 3448 * PAGE);
+	assert.equal(paren.anonBytes, 7008 * KiB);
+});
+
+test('a process exiting between readdir and read is counted hidden; other pids are unaffected', () => {
+	const scan = scanWith(realFiles({deny: path => (path.endsWith(`/${pids.sleep}/stat`) ? 'ENOENT' : undefined)}));
+	assert.equal(scan.hidden, 1);
+	assert.equal(byPid(scan).has(pids.sleep), false);
+	assert.equal(scan.processes.length, Object.keys(pids).length - 1);
+	const raced = scanWith(realFiles({deny: path => (path.endsWith(`/${pids.paren}/smaps_rollup`) || path.endsWith(`/${pids.paren}/status`) ? 'ESRCH' : undefined)}));
+	const paren = byPid(raced).get(pids.paren)!;
+	assert.equal(paren.rssBytes, 3448 * PAGE, 'stat was read, so the row stays');
+	assert.equal(paren.anonBytes, null);
+	assert.equal(paren.pssBytes, null);
+	assert.equal(paren.user, '?', 'status unreadable: owner unknown, not root');
+	assert.equal(raced.sources.pss, 'ok', 'one vanished pid does not mark PSS unavailable');
+});
+
+test('pid reuse: a new start time is a new process, its cmdline read afresh', t => {
+	const copy = copyFixture('proc-real');
+	t.after(copy.remove);
+	const files = new Files({procRoot: copy.root, etcRoot: realRoots.etcRoot});
+	const scanner = new ProcessScanner(files, PAGE);
+	t.after(() => scanner.close());
+	const first = byPid(scanner.scan(options)).get(pids.sleep)!;
+	assert.equal(first.cmdline, 'sleep 600');
+	const statPath = join(copy.root, String(pids.sleep), 'stat');
+	// Rewritten in place, so the scanner's kept fd sees the new process, as /proc would show a reused pid.
+	writeFileSync(statPath, readFileSync(statPath, 'utf8').replace('(sleep)', '(cat)').replace(' 143761 ', ' 999999 '));
+	writeFileSync(join(copy.root, String(pids.sleep), 'cmdline'), 'cat\0-\0');
+	const second = byPid(scanner.scan(options)).get(pids.sleep)!;
+	assert.equal(second.startTime, 999999);
+	assert.equal(second.comm, 'cat');
+	assert.equal(second.cmdline, 'cat -');
+	const third = byPid(scanner.scan(options)).get(pids.sleep)!;
+	assert.equal(third.cmdline, 'cat -', 'and it is tracked from then on');
+});
+
+test('an unreadable /proc listing: no processes, the reason says why', () => {
+	const scan = scanWith(new Files({procRoot: '/nonexistent-proc-root'}));
+	assert.deepEqual(scan, {processes: [], hidden: 0, sources: {processes: 'ENOENT', pss: 'ENOENT'}});
+});
+
+const spawned: Spawned[] = [];
+after(async () => {
+	for (const s of spawned) await s.kill();
+});
+
+test('live: a real process is read through a kept fd, and when it exits its fd is released', async () => {
+	const sleeper = spawnSleep();
+	spawned.push(sleeper);
+	const scanner = new ProcessScanner(new Files(), PAGE);
+	try {
+		const keptFor = (pid: number) =>
+			readdirSync('/proc/self/fd').filter(fd => {
+				try {
+					return readlinkSync(`/proc/self/fd/${fd}`) === `/proc/${pid}/stat`;
+				} catch {
+					return false;
+				}
+			}).length;
+		let row = undefined;
+		for (let i = 0; i < 50 && row?.comm !== 'sleep'; i++) {
+			row = byPid(scanner.scan(options)).get(sleeper.pid);
+			if (row?.comm !== 'sleep') await new Promise(resolve => setTimeout(resolve, 20));
+		}
+		assert.equal(row?.comm, 'sleep', 'the child has exec()ed sleep');
+		assert.equal(row.cmdline, 'sleep 600');
+		assert.equal(row.user, 'root');
+		assert.ok(row.rssBytes > 0);
+		assert.equal(keptFor(sleeper.pid), 1);
+		scanner.scan(options);
+		assert.equal(keptFor(sleeper.pid), 1, 'still one fd after another tick');
+		await sleeper.kill();
+		const after = scanner.scan(options);
+		assert.equal(byPid(after).has(sleeper.pid), false);
+		assert.equal(keptFor(sleeper.pid), 0, 'the kept fd was closed');
+	} finally {
+		scanner.close();
+	}
+});

@@ -1,0 +1,141 @@
+import assert from 'node:assert/strict';
+import {readFileSync} from 'node:fs';
+import {test} from 'node:test';
+import fc from 'fast-check';
+import {annotateSlabs, firstInteger, parseSlabinfo, readSlabsFromSysfs, readSlabTopology} from '../../source/probe/slab.js';
+import {fixturePath, realFiles} from '../helpers/fixtures.js';
+
+const slabinfo = readFileSync(fixturePath('proc-real', 'slabinfo'), 'utf8');
+const PAGE = 4096;
+const merged64 = ['dmaengine-unmap-2', 'fanotify_path_event', 'iommu_iova', 'jbd2_inode', 'ksm_rmap_item', 'ksm_stable_node', 'xfs_defer_pending'];
+
+test('a real /proc/slabinfo 2.1: one row per cache, sizes as slabtop computes them', () => {
+	const parsed = parseSlabinfo(slabinfo, PAGE);
+	assert.ok(parsed.ok);
+	assert.equal(parsed.value.badLines, 0);
+	assert.equal(parsed.value.slabs.length, slabinfo.trim().split('\n').length - 2);
+	const dentry = parsed.value.slabs.find(s => s.name === 'dentry')!;
+	assert.deepEqual(dentry, {
+		name: 'dentry',
+		activeObjs: 21105,
+		numObjs: 21105,
+		objSize: 192,
+		objPerSlab: 21,
+		pagesPerSlab: 1,
+		activeSlabs: 1005,
+		numSlabs: 1005,
+		sizeBytes: 1005 * PAGE,
+		aliases: [],
+		reclaimable: null,
+	});
+	const inode = parsed.value.slabs.find(s => s.name === 'inode_cache')!;
+	assert.equal(inode.sizeBytes, 87 * 2 * PAGE, 'order-1 slabs count two pages each');
+});
+
+test('slabinfo: version 1.x is refused politely, 2.0 is read, an empty file is no data', () => {
+	const v1 = parseSlabinfo(slabinfo.replace('version: 2.1', 'version: 1.1'), PAGE);
+	assert.equal(v1.ok, false);
+	assert.ok(!v1.ok && v1.reason === 'PARSE' && /1\.1.*not supported/.test(v1.detail ?? ''));
+	const v20 = parseSlabinfo(slabinfo.replace('version: 2.1', 'version: 2.0'), PAGE);
+	assert.ok(v20.ok && v20.value.slabs.length > 200);
+	const empty = parseSlabinfo('', PAGE);
+	assert.ok(!empty.ok && empty.reason === 'EMPTY');
+	const junk = parseSlabinfo('hello\n', PAGE);
+	assert.ok(!junk.ok && junk.reason === 'PARSE');
+});
+
+test('slabinfo: bad lines are counted and skipped, a torn last line is dropped', () => {
+	const lines = slabinfo.split('\n');
+	lines.splice(5, 0, 'garbage line', 'kmalloc-9 1 2 3 : tunables 0 0 0 : slabdata 1 1 0', 'neg -1 2 3 4 5 : tunables 0 0 0 : slabdata 1 1 0');
+	const parsed = parseSlabinfo(lines.join('\n'), PAGE);
+	assert.ok(parsed.ok);
+	assert.equal(parsed.value.badLines, 3);
+	assert.equal(parsed.value.slabs.length, slabinfo.trim().split('\n').length - 2);
+	const last = slabinfo.trimEnd().split('\n').at(-1)!;
+	const torn = parseSlabinfo(slabinfo.slice(0, slabinfo.trimEnd().length - 10), PAGE);
+	assert.ok(torn.ok);
+	assert.equal(torn.value.badLines, 0, 'a cut line is not a bad line');
+	assert.equal(torn.value.slabs.at(-1)!.name === last.split(/\s+/)[0], false);
+	assert.equal(torn.value.slabs.length, slabinfo.trim().split('\n').length - 3);
+});
+
+test('sysfs counters lead with the total', () => {
+	assert.equal(firstInteger('2093 N0=2093\n'), 2093);
+	assert.equal(firstInteger('  7'), 7);
+	assert.equal(firstInteger('N0=5'), null);
+	assert.equal(firstInteger(''), null);
+});
+
+test('/sys/kernel/slab topology: alias symlinks grouped under their merged cache', () => {
+	const topology = readSlabTopology(realFiles());
+	assert.ok(topology.ok);
+	const t = topology.value;
+	assert.deepEqual([...t.namesByDir.keys()].sort(), [':0000064', ':A-0000192', 'dentry', 'inode_cache', 'kmalloc-64']);
+	assert.deepEqual([...t.namesByDir.get(':0000064')!].sort(), merged64);
+	assert.deepEqual([...t.namesByDir.get(':A-0000192')!].sort(), ['cred', 'pid']);
+	assert.deepEqual(t.namesByDir.get('dentry'), ['dentry']);
+	assert.equal(t.dirByName.get('iommu_iova'), ':0000064');
+	assert.equal(t.reclaimable.get('dentry'), true);
+	assert.equal(t.reclaimable.get(':0000064'), false);
+});
+
+test('slabinfo rows annotated with the other names of their merged cache', () => {
+	const parsed = parseSlabinfo(slabinfo, PAGE);
+	const topology = readSlabTopology(realFiles());
+	assert.ok(parsed.ok && topology.ok);
+	const rows = annotateSlabs(parsed.value.slabs, topology.value);
+	const pid = rows.find(s => s.name === 'pid')!;
+	assert.deepEqual(pid.aliases, ['cred']);
+	assert.equal(pid.reclaimable, false);
+	assert.deepEqual(rows.find(s => s.name === 'dmaengine-unmap-2')!.aliases, merged64.slice(1));
+	assert.deepEqual(rows.find(s => s.name === 'dentry')!.aliases, []);
+	assert.equal(rows.find(s => s.name === 'dentry')!.reclaimable, true);
+	assert.equal(rows.find(s => s.name === 'vm_area_struct')!.reclaimable, null, 'not in this sysfs tree: unknown, not false');
+});
+
+test('slabinfo unreadable: the sysfs list has one row per merged cache, named by an alias, sizes as slabinfo', () => {
+	const files = realFiles();
+	const topology = readSlabTopology(files);
+	assert.ok(topology.ok);
+	const slabs = readSlabsFromSysfs(files, topology.value, PAGE);
+	assert.ok(slabs.ok);
+	assert.equal(slabs.value.length, 5, 'seven names of :0000064 make one row');
+	const byName = new Map(slabs.value.map(s => [s.name, s]));
+	const m64 = byName.get('dmaengine-unmap-2')!;
+	assert.deepEqual(m64.aliases, merged64.slice(1));
+	assert.equal(m64.activeObjs, 64);
+	const dentry = byName.get('dentry')!;
+	assert.deepEqual(
+		[dentry.activeObjs, dentry.numObjs, dentry.objSize, dentry.objPerSlab, dentry.pagesPerSlab, dentry.numSlabs, dentry.sizeBytes, dentry.reclaimable],
+		[21483, 21483, 192, 21, 1, 1023, 1023 * PAGE, true],
+	);
+	const inode = byName.get('inode_cache')!;
+	assert.equal(inode.objSize, 624, "slabinfo's objsize is the slot size (slab_size), not object_size (616)");
+	assert.equal(inode.pagesPerSlab, 2, 'order 1');
+	assert.equal(byName.get('cred')!.objSize, 192);
+	assert.ok(slabs.value.every(s => !s.name.startsWith(':')), 'never shown by its :0000064 id when it has a name');
+});
+
+test('sysfs slab attributes unreadable (not root): EACCES, not an empty list', () => {
+	const files = realFiles({deny: path => (path.includes('/kernel/slab/') && !path.endsWith('/slab') && /\/(objects|slabs|slab_size|object_size|total_objects|objs_per_slab|order)$/.test(path) ? 'EACCES' : undefined)});
+	const topology = readSlabTopology(files);
+	assert.ok(topology.ok);
+	const slabs = readSlabsFromSysfs(files, topology.value, PAGE);
+	assert.ok(!slabs.ok && slabs.reason === 'EACCES');
+	const gone = readSlabTopology(realFiles({sysRoot: fixturePath('no-such-sys')}));
+	assert.ok(!gone.ok && gone.reason === 'ENOENT');
+});
+
+test('property: slabinfo parser never throws on arbitrary text or bytes', () => {
+	const check = (text: string) => {
+		const parsed = parseSlabinfo(text, PAGE);
+		if (parsed.ok) for (const s of parsed.value.slabs) assert.ok(Number.isSafeInteger(s.sizeBytes) && s.sizeBytes >= 0);
+		firstInteger(text);
+	};
+	fc.assert(fc.property(fc.string({unit: 'binary', maxLength: 300}), s => check(s)), {numRuns: 300});
+	fc.assert(fc.property(fc.uint8Array({maxLength: 400}), bytes => check(`slabinfo - version: 2.1\n${Buffer.from(bytes).toString('utf8')}`)), {numRuns: 300});
+	const row = fc
+		.tuple(fc.string({maxLength: 10}), fc.array(fc.oneof(fc.nat(), fc.constant(':'), fc.constant('slabdata'), fc.constant('tunables'), fc.constant('-3')), {maxLength: 16}))
+		.map(([name, rest]) => `${name} ${rest.join(' ')}`);
+	fc.assert(fc.property(fc.array(row, {maxLength: 6}), rows => check(`slabinfo - version: 2.1\n${rows.join('\n')}\n`)), {numRuns: 300});
+});
