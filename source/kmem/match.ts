@@ -110,6 +110,7 @@ export class KmemMatcher {
 		this.maxLive = options.maxLive ?? 500_000;
 	}
 
+	/** Feeds one parsed perf script line, in stream order. */
 	add(line: KmemLine): void {
 		switch (line.kind) {
 			case 'blank':
@@ -154,6 +155,7 @@ export class KmemMatcher {
 		if (!this.reasons.includes(reason)) this.reasons.push(reason);
 	}
 
+	/** What is still live past the grace period, grouped; nameCallSite turns addresses into symbols. */
 	report(nameCallSite?: (callSite: string) => string | undefined): KmemReport {
 		const end = this.lastTimeSec ?? 0;
 		const cutoff = end - this.options.graceSec;

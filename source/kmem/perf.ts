@@ -5,10 +5,12 @@ import type {Files} from '../probe/files.js';
 /** Why kmem tracing cannot run here; each comes with a one-line message saying what to do. */
 export type KmemProblem = 'perf-missing' | 'not-privileged' | 'tracefs-missing' | 'tracepoints-missing' | 'perf-failed';
 
+/** Like probe's Result, but failures name a kmem problem and carry a message fit to print. */
 export type KmemOutcome<T> = {ok: true; value: T} | {ok: false; problem: KmemProblem; message: string};
 
 const failure = <T>(problem: KmemProblem, message: string): KmemOutcome<T> => ({ok: false, problem, message});
 
+/** The four tracepoints traced, under the kmem: group. */
 export const KMEM_EVENTS = ['kmalloc', 'kfree', 'kmem_cache_alloc', 'kmem_cache_free'] as const;
 
 export interface PerfOptions {
