@@ -1,5 +1,5 @@
-import {Box, Text, useApp, useInput, useStdin} from 'ink';
-import {useState, useSyncExternalStore} from 'react';
+import {Box, Text, useApp, useInput, useStdin, type Key} from 'ink';
+import {useCallback, useRef, useState, useSyncExternalStore} from 'react';
 import type {ProcessRow, SlabRow, Store} from '../store/store.js';
 import {FindingsBar} from './components/FindingsBar.js';
 import {FindingsView} from './components/FindingsView.js';
@@ -188,8 +188,10 @@ export function App({store, mode = 'LIVE', status, initialTarget, onQuit}: AppPr
 		}
 	};
 
-	useInput(
-		(input, key) => {
+	// Ink re-subscribes a changed handler only when effects flush, which can lag behind renders;
+	// a stable handler that calls the newest closure never acts on stale state.
+	const onKey = useRef<(input: string, key: Key) => void>(() => {});
+	onKey.current = (input, key) => {
 			const name = keyName(input, key);
 			if (editingFilter) {
 				if (name === 'return') setEditingFilter(false);
@@ -203,9 +205,9 @@ export function App({store, mode = 'LIVE', status, initialTarget, onQuit}: AppPr
 			}
 			const binding = bindingFor(name, scopes);
 			if (binding) perform(binding.action);
-		},
-		{isActive: isRawModeSupported},
-	);
+	};
+	const stableOnKey = useCallback((input: string, key: Key) => onKey.current(input, key), []);
+	useInput(stableOnKey, {isActive: isRawModeSupported});
 
 	if (tooSmall) {
 		return <Text color={theme.warn}>{fit(`terminal too small (need ${MIN_COLUMNS}x${MIN_ROWS}, have ${columns}x${rows}) — q quits`, columns)}</Text>;

@@ -1,0 +1,177 @@
+import assert from 'node:assert/strict';
+import {afterEach, test} from 'node:test';
+import {cleanup, render} from 'ink-testing-library';
+import {App} from '../../source/ui/App.js';
+import {makeTheme} from '../../source/ui/theme.js';
+import {ThemeContext} from '../../source/ui/ThemeContext.js';
+import type {Store} from '../../source/store/store.js';
+import {storeWith} from './synthetic.js';
+
+const KEYS = {down: '\u001B[B', up: '\u001B[A', enter: '\r', tab: '\t', escape: '\u001B', end: '\u001B[F'};
+
+afterEach(() => cleanup());
+
+const settle = () => new Promise(resolve => setTimeout(resolve, 100));
+
+/** Retries an assertion until it holds (frames are throttled; a loaded machine renders late). */
+async function eventually(check: () => void, timeoutMs = 3000): Promise<void> {
+	const deadline = Date.now() + timeoutMs;
+	for (;;) {
+		try {
+			check();
+			return;
+		} catch (error) {
+			if (Date.now() > deadline) throw error;
+			await new Promise(resolve => setTimeout(resolve, 25));
+		}
+	}
+}
+
+function mount(store: Store, onQuit?: () => void) {
+	return render(
+		<ThemeContext.Provider value={makeTheme(false)}>
+			<App store={store} onQuit={onQuit} />
+		</ThemeContext.Provider>,
+	);
+}
+
+/** Rows of the process table, in order, by command name. */
+function processOrder(frame: string): string[] {
+	return frame
+		.split('\n')
+		.filter(line => /^\s+\d+ (alice|root)/.test(line))
+		.map(line => line.trim().split(/\s+/)[0]!);
+}
+
+test('panels show the free summary, vmstat, kernel memory, processes and slab caches', () => {
+	const {lastFrame} = mount(storeWith(12));
+	const frame = lastFrame()!;
+	assert.match(frame, /leaktop\s+testbox\s+6\.1\.0-test/);
+	assert.match(frame, /Mem\s+total 16\.0G/);
+	assert.match(frame, /avail 11\.9G \(74%\)/);
+	assert.match(frame, /r\s+b\s+si\s+so\s+bi\s+bo\s+in\s+cs\s+us\s+sy\s+id\s+wa\s+st\s+sr/);
+	// 2000 interrupts and 4000 context switches per 2 s tick.
+	assert.match(frame, /\s1000\s+2000\s/);
+	assert.match(frame, /Kernel Slab 311M \+11\.0M/);
+	assert.match(frame, /leaky/);
+	assert.match(frame, /kmalloc-64 \+1/);
+	assert.match(frame, /q quit/);
+	assert.deepEqual(processOrder(frame).slice(0, 3), ['101', '202', '303']);
+});
+
+test('G sorts processes by growth, M back by RSS, P by PSS', async () => {
+	const {lastFrame, stdin} = mount(storeWith(12));
+	stdin.write('G');
+	await eventually(() => assert.match(lastFrame()!, /sort: GROWTH/));
+	assert.equal(processOrder(lastFrame()!)[0], '202');
+	assert.match(lastFrame()!, /\+300M\/m/); // 10 MiB per 2 s tick.
+	stdin.write('M');
+	await eventually(() => assert.equal(processOrder(lastFrame()!)[0], '101'));
+	stdin.write('P');
+	await eventually(() => assert.match(lastFrame()!, /sort: PSS/));
+});
+
+test('arrow keys move the selection and Enter drills into the selected process; Esc returns', async () => {
+	const {lastFrame, stdin} = mount(storeWith(6));
+	stdin.write(KEYS.down);
+	await settle();
+	stdin.write(KEYS.enter);
+	await settle();
+	assert.match(lastFrame()!, /pid 202\s+alice/);
+	stdin.write(KEYS.escape);
+	await settle();
+	assert.match(lastFrame()!, /Processes 4\/4/);
+});
+
+test('Tab moves focus to slab caches; Enter there opens the slab cache', async () => {
+	const {lastFrame, stdin} = mount(storeWith(6));
+	stdin.write(KEYS.tab);
+	await settle();
+	assert.match(lastFrame()!, /▶ Slab caches/);
+	stdin.write('G');
+	await settle();
+	stdin.write(KEYS.enter);
+	await settle();
+	assert.match(lastFrame()!, /slab cache kmalloc-64\s+\(merged with eventpoll_pwq\)/);
+});
+
+test('/ filters the focused table by name; Esc clears it', async () => {
+	const {lastFrame, stdin} = mount(storeWith(6));
+	stdin.write('/');
+	await settle();
+	for (const char of 'lea') stdin.write(char);
+	stdin.write(KEYS.enter);
+	await settle();
+	assert.deepEqual(processOrder(lastFrame()!), ['202']);
+	assert.match(lastFrame()!, /filter: lea/);
+	stdin.write(KEYS.escape);
+	await settle();
+	assert.equal(processOrder(lastFrame()!).length, 4);
+});
+
+test('f freezes the display while the store keeps sampling; f again shows the newest', async () => {
+	const store = storeWith(6);
+	const {lastFrame, stdin} = mount(store);
+	stdin.write('f');
+	await settle();
+	assert.match(lastFrame()!, /FROZEN/);
+	const frozenUptime = /up (\S+)/.exec(lastFrame()!)![1];
+	store.ingest({...store.current().sample!, timeMs: store.current().sample!.timeMs + 60_000, host: {...store.current().sample!.host, uptimeSec: 99_999}});
+	await settle();
+	assert.equal(/up (\S+)/.exec(lastFrame()!)![1], frozenUptime);
+	stdin.write('f');
+	await settle();
+	assert.doesNotMatch(lastFrame()!, /FROZEN/);
+	assert.match(lastFrame()!, /up 1d 03:46:39/);
+});
+
+test('? opens the help drawn from the key table; Esc closes it', async () => {
+	const {lastFrame, stdin} = mount(storeWith(3));
+	stdin.write('?');
+	await settle();
+	assert.match(lastFrame()!, /leaktop keys/);
+	assert.match(lastFrame()!, /Freeze the display/);
+	stdin.write(KEYS.escape);
+	await settle();
+	assert.doesNotMatch(lastFrame()!, /leaktop keys/);
+});
+
+test('+ and - change the refresh interval', async () => {
+	const store = storeWith(3);
+	const {lastFrame, stdin} = mount(store);
+	stdin.write('-');
+	await settle();
+	assert.equal(store.interval, 3000);
+	assert.match(lastFrame()!, /every 3s/);
+	stdin.write('+');
+	stdin.write('+');
+	await settle();
+	assert.equal(store.interval, 1000);
+});
+
+test('q quits', async () => {
+	let quit = false;
+	const {stdin} = mount(storeWith(3), () => {
+		quit = true;
+	});
+	stdin.write('q');
+	await settle();
+	assert.equal(quit, true);
+});
+
+test('c toggles command line and name', async () => {
+	const {lastFrame, stdin} = mount(storeWith(3));
+	assert.match(lastFrame()!, /\/usr\/bin\/leaky --serve/);
+	stdin.write('c');
+	await settle();
+	assert.doesNotMatch(lastFrame()!, /\/usr\/bin\/leaky/);
+	assert.match(lastFrame()!, / leaky/);
+});
+
+test('slab table says when slab caches need root', () => {
+	const store = storeWith(2);
+	const sample = store.current().sample!;
+	store.ingest({...sample, timeMs: sample.timeMs + 2000, monoMs: sample.monoMs + 2000, slabs: null, sources: {...sample.sources, slabs: 'EACCES'}});
+	const {lastFrame} = mount(store);
+	assert.match(lastFrame()!, /slab caches: needs root/);
+});
