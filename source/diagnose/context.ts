@@ -1,0 +1,117 @@
+import type {Point} from '../store/trend.js';
+import type {Snapshot, Store, SystemMetric} from '../store/store.js';
+import type {Evaluation} from './latch.js';
+import type {Thresholds} from './thresholds.js';
+import {measure, type Trend} from './window.js';
+
+/** One rule's evaluation of one subject; key identifies the subject's hysteresis state. */
+export interface Keyed {
+	key: string;
+	evaluation: Evaluation;
+}
+
+/** What every rule reads this tick: the store, the snapshot, the thresholds, memoised trends. */
+export class RuleContext {
+	private readonly series = new Map<SystemMetric, Point[]>();
+	private readonly trends = new Map<string, Trend | null>();
+
+	constructor(
+		readonly store: Store,
+		readonly snapshot: Snapshot,
+		readonly nowMs: number,
+		readonly t: Thresholds,
+		/** Whether a subject's finding is raised now (its trend is then computed whatever its cheap slope). */
+		readonly isActive: (key: string) => boolean,
+	) {}
+
+	/** Points of a system metric over the longest window, read once per tick. */
+	points(metric: SystemMetric): Point[] {
+		let points = this.series.get(metric);
+		if (!points) {
+			points = this.store.systemSeries(metric, this.t.windowMs);
+			this.series.set(metric, points);
+		}
+		return points;
+	}
+
+	/** The trend of a system metric over the newest windowMs, computed once per tick. */
+	trend(metric: SystemMetric, windowMs: number): Trend | null {
+		const key = `${metric}@${windowMs}`;
+		if (!this.trends.has(key)) this.trends.set(key, measure(this.points(metric), this.nowMs - windowMs));
+		return this.trends.get(key)!;
+	}
+
+	/** The long- and short-window trends of a system metric. */
+	trends2(metric: SystemMetric): [Trend | null, Trend | null] {
+		return [this.trend(metric, this.t.windowMs), this.trend(metric, this.t.shortWindowMs)];
+	}
+}
+
+/** What growth must look like before a rule speaks. */
+export interface GrowthBar {
+	minRatePerMin: number;
+	minGrowth: number;
+	minSteadiness: number;
+	/** Share of the claimed growth the long window may have given back (a churning working set gives it all back). */
+	maxFallBackShare: number;
+}
+
+/**
+ * The window whose trend clears the bar — the long one when it does (more evidence), else the
+ * short one (a leak that began recently) — or null. At strength 'hold' the bar is halved and the
+ * steadiness needed drops by 0.2: the hysteresis that keeps a raised finding from flapping.
+ */
+export function growing(long: Trend | null, short: Trend | null, bar: GrowthBar, minWindowMs: number, strength: 'raise' | 'hold'): Trend | null {
+	const k = strength === 'raise' ? 1 : 0.5;
+	const steadiness = strength === 'raise' ? bar.minSteadiness : bar.minSteadiness - 0.2;
+	const clears = (trend: Trend | null): trend is Trend =>
+		trend !== null &&
+		trend.spanMs >= minWindowMs &&
+		trend.slopePerMin >= bar.minRatePerMin * k &&
+		trend.changeFromSlope >= bar.minGrowth * k &&
+		trend.steadiness >= steadiness &&
+		trend.recentSlopePerMin !== null &&
+		trend.recentSlopePerMin >= (bar.minRatePerMin * k) / 2 &&
+		(long ?? trend).drawdown <= bar.maxFallBackShare * trend.changeFromSlope;
+	if (clears(long)) return long;
+	if (clears(short)) return short;
+	return null;
+}
+
+/** The same trend upside down, so a falling series can be judged by `growing`. */
+export function negate(trend: Trend | null): Trend | null {
+	if (!trend) return null;
+	return {
+		spanMs: trend.spanMs,
+		slopePerMin: -trend.slopePerMin,
+		recentSlopePerMin: trend.recentSlopePerMin === null ? null : -trend.recentSlopePerMin,
+		changeFromSlope: -trend.changeFromSlope,
+		first: -trend.first,
+		last: -trend.last,
+		min: -trend.max,
+		max: -trend.min,
+		steadiness: -trend.steadiness,
+		drawdown: trend.drawup,
+		drawup: trend.drawdown,
+	};
+}
+
+/** 0..1 from how much history backs the trend and how steady it is. */
+export function confidenceOf(trend: Trend, minWindowMs: number): number {
+	const coverage = Math.min(1, trend.spanMs / (3 * minWindowMs));
+	return round2(Math.min(1, 0.3 + 0.4 * coverage + 0.3 * Math.max(0, trend.steadiness)));
+}
+
+export const round2 = (value: number): number => Math.round(value * 100) / 100;
+
+/** A span of time as people say it: "0.5s", "45s", "2m10s", "1h05m". */
+export function formatSpan(ms: number): string {
+	if (ms < 10_000) return `${Number((ms / 1000).toFixed(1))}s`;
+	const s = Math.round(ms / 1000);
+	if (s < 90) return `${s}s`;
+	const m = Math.floor(s / 60);
+	if (m < 90) return `${m}m${String(s % 60).padStart(2, '0')}s`;
+	return `${Math.floor(m / 60)}h${String(m % 60).padStart(2, '0')}m`;
+}
+
+export const seconds = (ms: number): number => Math.round(ms / 100) / 10;

@@ -1,0 +1,103 @@
+import {theilSenPerMin, type Point} from '../store/trend.js';
+
+/** How a series moved over one window, measured robustly enough to base a verdict on. */
+export interface Trend {
+	/** Time between the first and last point of the window. */
+	spanMs: number;
+	/** Theil-Sen slope over the window, units per minute: one spike cannot move it. */
+	slopePerMin: number;
+	/** Theil-Sen slope over the newest third of the window: is it still moving now? */
+	recentSlopePerMin: number | null;
+	/** slopePerMin × span: the growth the trend claims. */
+	changeFromSlope: number;
+	first: number;
+	last: number;
+	min: number;
+	max: number;
+	/**
+	 * −1..1: (rising steps − falling steps) / (steps that moved), between bucket medians. Steps
+	 * that do not move are left out, so a leak that grows in occasional chunks still scores 1.
+	 */
+	steadiness: number;
+	/** Largest fall from a running maximum to a later value (what a rising series gave back). */
+	drawdown: number;
+	/** Largest rise from a running minimum to a later value (what a falling series got back). */
+	drawup: number;
+}
+
+/** Buckets per window: Theil-Sen is O(n²), so a long or fine-grained history costs the same. */
+const MAX_BUCKETS = 60;
+
+/**
+ * The points newer than sinceMs reduced to at most MAX_BUCKETS time buckets, each its median:
+ * a window of 3600 points costs as much as one of 60, and single-sample spikes vanish.
+ */
+export function bucketMedians(points: readonly Point[], sinceMs: number, maxBuckets = MAX_BUCKETS): Point[] {
+	const valid: Point[] = [];
+	for (const p of points) if (p.tMs >= sinceMs && Number.isFinite(p.value)) valid.push(p);
+	if (valid.length <= maxBuckets) return valid;
+	const t0 = valid[0]!.tMs;
+	const width = (valid.at(-1)!.tMs - t0) / maxBuckets || 1;
+	const out: Point[] = [];
+	let bucket: Point[] = [];
+	let index = 0;
+	const flush = () => {
+		if (bucket.length === 0) return;
+		const values = bucket.map(p => p.value).sort((a, b) => a - b);
+		const mid = values.length >> 1;
+		const value = values.length % 2 ? values[mid]! : (values[mid - 1]! + values[mid]!) / 2;
+		out.push({tMs: bucket[bucket.length >> 1]!.tMs, value});
+		bucket = [];
+	};
+	for (const p of valid) {
+		const i = Math.min(maxBuckets - 1, Math.floor((p.tMs - t0) / width));
+		if (i !== index) {
+			flush();
+			index = i;
+		}
+		bucket.push(p);
+	}
+	flush();
+	return out;
+}
+
+/** The trend of the points newer than sinceMs; null with fewer than 3 usable points. */
+export function measure(points: readonly Point[], sinceMs: number, noise = 0): Trend | null {
+	const buckets = bucketMedians(points, sinceMs);
+	if (buckets.length < 3) return null;
+	const slope = theilSenPerMin(buckets);
+	if (slope === null) return null;
+	const spanMs = buckets.at(-1)!.tMs - buckets[0]!.tMs;
+	const recent = buckets.slice(Math.floor((buckets.length * 2) / 3));
+	let up = 0;
+	let down = 0;
+	let min = Infinity;
+	let max = -Infinity;
+	let drawdown = 0;
+	let drawup = 0;
+	for (let i = 0; i < buckets.length; i++) {
+		const value = buckets[i]!.value;
+		if (i > 0) {
+			const step = value - buckets[i - 1]!.value;
+			if (step > noise) up++;
+			else if (step < -noise) down++;
+		}
+		max = Math.max(max, value);
+		min = Math.min(min, value);
+		drawdown = Math.max(drawdown, max - value);
+		drawup = Math.max(drawup, value - min);
+	}
+	return {
+		spanMs,
+		slopePerMin: slope,
+		recentSlopePerMin: recent.length >= 3 ? theilSenPerMin(recent) : null,
+		changeFromSlope: (slope * spanMs) / 60_000,
+		first: buckets[0]!.value,
+		last: buckets.at(-1)!.value,
+		min,
+		max,
+		steadiness: up + down === 0 ? 0 : (up - down) / (up + down),
+		drawdown,
+		drawup,
+	};
+}
