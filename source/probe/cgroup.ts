@@ -117,6 +117,11 @@ export interface CgroupSample {
 	pressure: Pressure | null;
 	/** Files that could not be read and why, so a null above is never mistaken for "unlimited". */
 	unreadable: Record<string, Reason>;
+	/**
+	 * False when only usage and limits were read this tick (beyond CgroupReadOptions.detailLimit):
+	 * then peak, stat, events and pressure are null because they were not read, not because they are missing.
+	 */
+	detailed: boolean;
 }
 
 /** State carried from tick to tick: pass the same object to every readCgroups call. */
@@ -124,13 +129,36 @@ export interface CgroupMemo {
 	hierarchy?: Result<CgroupHierarchy>;
 	/** PSI is probed once: 'ok', or why memory.pressure is never read again (EOPNOTSUPP, ENOENT…). */
 	pressure?: 'ok' | Reason;
+	tree?: CgroupTree;
+	/** Usage of every cgroup in the last walk: the largest get the detailed reads next time. */
+	lastUsage?: Map<string, number>;
 }
+
+/**
+ * The child cgroups of each cgroup from the last full listing. Listing costs as much as two reads a
+ * cgroup, and cgroups come and go far less often than ticks, so the listing is reused while the
+ * memory controller's cgroup count in /proc/cgroups is unchanged, and renewed every RELIST_EVERY walks
+ * in any case (a create and a free between two ticks leave the count alone).
+ */
+export interface CgroupTree {
+	/** /proc/cgroups num_cgroups of memory when listed; null (unreadable) means list every walk. */
+	cgroupCount: number | null;
+	walks: number;
+	children: Map<string, string[]>;
+}
+
+const RELIST_EVERY = 30;
 
 export interface CgroupReadOptions {
 	/** Levels below the root to descend (root is 0). Default 6: kubepods pod containers sit at 4. */
 	maxDepth?: number;
 	/** Cgroups to read at most, shallowest first. Default 512. */
 	maxCount?: number;
+	/**
+	 * Cgroups that get the detailed reads (peak, memory.stat, events, PSI: 4-5 more files) each walk:
+	 * the largest by usage in the last walk, and new ones. Default 64; Infinity reads all in full.
+	 */
+	detailLimit?: number;
 	memo?: CgroupMemo;
 }
 
@@ -143,11 +171,14 @@ export interface CgroupReading {
 
 const DEFAULT_MAX_DEPTH = 6;
 const DEFAULT_MAX_COUNT = 512;
+const DEFAULT_DETAIL_LIMIT = 64;
 
 /**
- * Walks the memory hierarchy breadth first and reads every cgroup's usage, limits, memory.stat,
- * events and PSI: 6-7 small reads a cgroup, no process files. Fails only when there is no memory
- * hierarchy or its root cannot be listed; a single unreadable file shows in that cgroup's `unreadable`.
+ * Walks the memory hierarchy breadth first and reads every cgroup's usage and limits, and for the
+ * detailLimit largest also peak, memory.stat, events and PSI: no process files. About 2-3 reads a
+ * cgroup plus 5 for a detailed one; listings are reused between walks (CgroupTree). Fails only
+ * when there is no memory hierarchy or its root cannot be listed; a single unreadable file shows
+ * in that cgroup's `unreadable`.
  */
 export function readCgroups(files: Files, options: CgroupReadOptions = {}): Result<CgroupReading> {
 	const memo = options.memo ?? {};
@@ -157,37 +188,62 @@ export function readCgroups(files: Files, options: CgroupReadOptions = {}): Resu
 	if (hierarchy.rootDir === null || hierarchy.version === null) return fail('ENOENT', hierarchy.note ?? 'no memory cgroup hierarchy');
 	const maxDepth = options.maxDepth ?? DEFAULT_MAX_DEPTH;
 	const maxCount = options.maxCount ?? DEFAULT_MAX_COUNT;
+	const detailLimit = options.detailLimit ?? DEFAULT_DETAIL_LIMIT;
+	const lastUsage = memo.lastUsage;
+	const largest = lastUsage ? largestPaths(lastUsage, detailLimit) : null;
+	let detailedCount = 0;
 
-	const rootListing = files.listDir(hierarchy.rootDir);
-	if (!rootListing.ok) return rootListing;
+	const rootDir = hierarchy.rootDir;
+	const tree = currentTree(files, memo.tree);
+	memo.tree = tree;
+	const listed = (relative: string): Result<string[]> => {
+		let children = tree.children.get(relative);
+		if (children) return ok(children);
+		const listing = files.listDir(join(rootDir, relative));
+		if (!listing.ok) return listing;
+		children = listing.value.filter(isChildCandidate).sort();
+		tree.children.set(relative, children);
+		return ok(children);
+	};
+	const rootChildren = listed('');
+	if (!rootChildren.ok) return rootChildren;
 	const cgroups: CgroupSample[] = [];
 	let truncated = false;
-	const queue: Array<{relative: string; depth: number; entries: string[] | null}> = [{relative: '', depth: 0, entries: rootListing.value}];
+	const queue: Array<{relative: string; depth: number}> = [{relative: '', depth: 0}];
 	for (let next = queue.shift(); next; next = queue.shift()) {
 		if (cgroups.length >= maxCount) {
 			truncated = true;
 			break;
 		}
-		const dir = join(hierarchy.rootDir, next.relative);
-		const sample = readCgroupDir(files, dir, cgroupPathOf(hierarchy, next.relative), hierarchy.version, memo, next.depth === 0);
+		const dir = join(rootDir, next.relative);
+		const path = cgroupPathOf(hierarchy, next.relative);
+		const detail = detailedCount < detailLimit && (!lastUsage?.has(path) || (largest?.has(path) ?? true));
+		const sample = readCgroupDir(files, dir, path, hierarchy.version, memo, next.depth === 0, detail);
 		if (!sample) continue;
+		if (detail) detailedCount++;
 		cgroups.push(sample);
-		const entries = next.entries ?? listChildren(files, dir);
-		const children = entries.filter(isChildCandidate).sort();
+		const childrenOf = listed(next.relative);
+		const children = childrenOf.ok ? childrenOf.value : [];
 		if (children.length > 0 && next.depth >= maxDepth) {
 			truncated = true;
 			continue;
 		}
-		for (const name of children) queue.push({relative: posix.join(next.relative, name), depth: next.depth + 1, entries: null});
+		for (const name of children) queue.push({relative: posix.join(next.relative, name), depth: next.depth + 1});
 	}
+	memo.lastUsage = new Map(cgroups.map(cgroup => [cgroup.path, cgroup.usageBytes ?? 0]));
 	return ok({mode: hierarchy.mode, cgroups, truncated});
+}
+
+function largestPaths(usage: Map<string, number>, count: number): Set<string> {
+	if (usage.size <= count) return new Set(usage.keys());
+	return new Set([...usage].sort((a, b) => b[1] - a[1]).slice(0, count).map(([path]) => path));
 }
 
 /** Reads one cgroup by the path /proc/PID/cgroup gives; ENOENT when it is outside the visible mount. */
 export function readCgroupAt(files: Files, hierarchy: CgroupHierarchy, cgroupPath: string, memo: CgroupMemo = {}): Result<CgroupSample> {
 	const dir = cgroupDir(hierarchy, cgroupPath);
 	if (dir === null || hierarchy.version === null) return fail('ENOENT', `${cgroupPath} is not under the memory cgroup mount`);
-	const sample = readCgroupDir(files, dir, cgroupPath, hierarchy.version, memo, cgroupPath === hierarchy.mountRoot);
+	const sample = readCgroupDir(files, dir, cgroupPath, hierarchy.version, memo, cgroupPath === hierarchy.mountRoot, true);
 	return sample ? ok(sample) : fail('ENOENT', dir);
 }
 
@@ -212,14 +268,19 @@ function isChildCandidate(name: string): boolean {
 	return !CONTROL_FILE.test(name) && !BARE_CONTROL_FILES.has(name);
 }
 
-function listChildren(files: Files, dir: string): string[] {
-	const listing = files.listDir(dir);
-	return listing.ok ? listing.value : [];
+function currentTree(files: Files, previous: CgroupTree | undefined): CgroupTree {
+	const controllers = files.readText(files.proc('cgroups'));
+	const cgroupCount = controllers.ok ? (parseProcCgroups(controllers.value).find(row => row.name === 'memory')?.cgroups ?? null) : null;
+	if (previous && cgroupCount !== null && previous.cgroupCount === cgroupCount && previous.walks < RELIST_EVERY) {
+		previous.walks++;
+		return previous;
+	}
+	return {cgroupCount, walks: 1, children: new Map()};
 }
 
 // null means the directory is not a memory cgroup (a file that looked like a child, a cgroup that
 // vanished mid-walk, or a v2 cgroup whose parent does not enable memory).
-function readCgroupDir(files: Files, dir: string, path: string, version: 1 | 2, memo: CgroupMemo, isTop: boolean): CgroupSample | null {
+function readCgroupDir(files: Files, dir: string, path: string, version: 1 | 2, memo: CgroupMemo, isTop: boolean, detail: boolean): CgroupSample | null {
 	const unreadable: Record<string, Reason> = {};
 	const read = <T>(name: string, parse: (text: string) => Result<T>): Result<T> => {
 		const text = files.readText(join(dir, name), 64 * 1024);
@@ -232,39 +293,33 @@ function readCgroupDir(files: Files, dir: string, path: string, version: 1 | 2, 
 	if (version === 1) {
 		const usage = read('memory.usage_in_bytes', parseCounter);
 		if (!isTop && !usage.ok && usage.reason === 'ENOENT') return null;
+		const limitBytes = valueOf(read('memory.limit_in_bytes', parseLimitBytes));
+		memo.pressure ??= 'ENOENT';
+		const sample: CgroupSample = {path, usageBytes: valueOf(usage), limitBytes, highBytes: null, peakBytes: null, stat: null, events: null, pressure: null, unreadable, detailed: detail};
+		if (!detail) return sample;
 		const stat = read('memory.stat', text => ok(parseMemoryStat(text, 1)));
 		const kernel = read('memory.kmem.usage_in_bytes', parseCounter);
 		const oomControl = read('memory.oom_control', text => ok(parseOomControl(text)));
 		const failcnt = read('memory.failcnt', parseCounter);
-		memo.pressure ??= 'ENOENT';
-		return {
-			path,
-			usageBytes: valueOf(usage),
-			limitBytes: valueOf(read('memory.limit_in_bytes', parseLimitBytes)),
-			highBytes: null,
-			peakBytes: valueOf(read('memory.max_usage_in_bytes', parseCounter)),
-			stat: stat.ok ? {...stat.value, kernelBytes: valueOf(kernel)} : null,
-			events: oomControl.ok || failcnt.ok ? v1Events(valueOf(oomControl), valueOf(failcnt)) : null,
-			pressure: null,
-			unreadable,
-		};
+		sample.peakBytes = valueOf(read('memory.max_usage_in_bytes', parseCounter));
+		sample.stat = stat.ok ? {...stat.value, kernelBytes: valueOf(kernel)} : null;
+		sample.events = oomControl.ok || failcnt.ok ? v1Events(valueOf(oomControl), valueOf(failcnt)) : null;
+		return sample;
 	}
 
 	// The real v2 root has only memory.stat and memory.pressure (its usage is the host's), so a
 	// missing memory.current drops a cgroup only below the top of the mount.
 	const usage = read('memory.current', parseCounter);
 	if (!isTop && !usage.ok && usage.reason === 'ENOENT') return null;
-	return {
-		path,
-		usageBytes: valueOf(usage),
-		limitBytes: valueOf(read('memory.max', parseLimitBytes)),
-		highBytes: valueOf(read('memory.high', parseLimitBytes)),
-		peakBytes: valueOf(read('memory.peak', parseCounter)),
-		stat: valueOf(read('memory.stat', text => ok(parseMemoryStat(text, 2)))),
-		events: valueOf(read('memory.events', text => ok(parseMemoryEvents(text)))),
-		pressure: readPressure(memo, read),
-		unreadable,
-	};
+	const limitBytes = valueOf(read('memory.max', parseLimitBytes));
+	const highBytes = valueOf(read('memory.high', parseLimitBytes));
+	const sample: CgroupSample = {path, usageBytes: valueOf(usage), limitBytes, highBytes, peakBytes: null, stat: null, events: null, pressure: null, unreadable, detailed: detail};
+	if (!detail) return sample;
+	sample.peakBytes = valueOf(read('memory.peak', parseCounter));
+	sample.stat = valueOf(read('memory.stat', text => ok(parseMemoryStat(text, 2))));
+	sample.events = valueOf(read('memory.events', text => ok(parseMemoryEvents(text))));
+	sample.pressure = readPressure(memo, read);
+	return sample;
 }
 
 function readPressure(memo: CgroupMemo, read: <T>(name: string, parse: (text: string) => Result<T>) => Result<T>): Pressure | null {

@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
-import {join} from 'node:path';
+import {cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs';
+import {tmpdir} from 'node:os';
+import {basename, join} from 'node:path';
 import {describe, it} from 'node:test';
 import fc from 'fast-check';
 import {cgroupDir, detectCgroupHierarchy, parseProcCgroups, readCgroupAt, readCgroups, type CgroupMemo, type CgroupSample} from '../../source/probe/cgroup.js';
@@ -168,6 +170,25 @@ describe('readCgroups', () => {
 		assert.equal(few.value.cgroups.length, 2);
 	});
 
+	it('reads peak, stat, events and PSI only for the largest cgroups when a detail limit is set', () => {
+		const files = fixture('cgroup-v2');
+		const memo: CgroupMemo = {};
+		const first = readCgroups(files, {memo, detailLimit: 2});
+		assert.ok(first.ok);
+		// The first walk has no usage to rank by: the shallowest come first.
+		assert.deepEqual(first.value.cgroups.filter(c => c.detailed).map(c => c.path), ['/', '/init.scope']);
+		const brief = first.value.cgroups.find(c => c.path === '/user.slice');
+		assert.equal(brief?.usageBytes, 2147483648);
+		assert.equal(brief?.limitBytes, 4294967296);
+		assert.deepEqual([brief?.peakBytes, brief?.stat, brief?.events, brief?.pressure], [null, null, null, null]);
+		assert.deepEqual(brief?.unreadable, {});
+		const second = readCgroups(files, {memo, detailLimit: 2});
+		assert.ok(second.ok);
+		// The v2 root has no usage figure, so the two largest are user.slice and its user-1000.slice.
+		assert.deepEqual(second.value.cgroups.filter(c => c.detailed).map(c => c.path), ['/user.slice', '/user.slice/user-1000.slice']);
+		assert.equal(second.value.cgroups.find(c => c.path === '/user.slice')?.peakBytes, 3221225472);
+	});
+
 	it('reports EACCES per file, and null never passes for unlimited', () => {
 		const files = fixture('cgroup-v1', {deny: path => (path.endsWith('cron.service/memory.limit_in_bytes') || path.endsWith('process_api/memory.stat') ? 'EACCES' : undefined)});
 		const cgroups = byPath(read(files).cgroups);
@@ -215,6 +236,38 @@ describe('readCgroups', () => {
 		read(files, memo);
 		read(files, memo);
 		assert.equal(mountReads, 1);
+	});
+
+	it('lists the tree once while /proc/cgroups keeps its count, again when the count moves', () => {
+		const copy = mkdtempSync(join(tmpdir(), 'leaktop-cgroup-'));
+		try {
+			cpSync(join(import.meta.dirname, '..', 'fixtures', 'cgroup-v1'), copy, {recursive: true});
+			let listings = 0;
+			const files = new Files({
+				procRoot: join(copy, 'proc'),
+				sysRoot: join(copy, 'sys'),
+				deny: path => {
+					// Only directories are opened without a control-file name.
+					if (path.includes('/sys/') && !/^(memory|cgroup)\.|^(tasks|notify_on_release)$/.test(basename(path))) listings++;
+					return undefined;
+				},
+			});
+			const memo: CgroupMemo = {};
+			const count = (reading: ReturnType<typeof readCgroups>) => (reading.ok ? reading.value.cgroups.length : -1);
+			assert.equal(count(readCgroups(files, {memo})), 6);
+			const perWalk = listings;
+			assert.equal(count(readCgroups(files, {memo})), 6);
+			assert.equal(listings, perWalk);
+
+			mkdirSync(join(copy, 'sys/fs/cgroup/memory/system.slice/new.service'));
+			writeFileSync(join(copy, 'sys/fs/cgroup/memory/system.slice/new.service/memory.usage_in_bytes'), '4096\n');
+			const cgroupsFile = join(copy, 'proc/cgroups');
+			writeFileSync(cgroupsFile, readFileSync(cgroupsFile, 'utf8').replace(/^memory\t4\t20\t1$/m, 'memory\t4\t21\t1'));
+			assert.equal(count(readCgroups(files, {memo})), 7);
+			assert.ok(listings > perWalk);
+		} finally {
+			rmSync(copy, {recursive: true, force: true});
+		}
 	});
 
 	it('reads one cgroup by its path, and refuses paths outside the mount', () => {
