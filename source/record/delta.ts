@@ -5,8 +5,10 @@
  * — and everything else by position or by value.
  *
  * Wire shape, decoded against the base it was made from (the base says which shape to expect):
- * - object → object: `{key: change, "\u0000-": [removed keys]}` where a change is
- *   a number (integer difference: base[key] + n), `[value]` (replace), or a nested delta (object).
+ * - object → object: `{"\u0000#": [i, change, i, change, …], "\u0000-": [i, …], newKey: [value]}`:
+ *   changed and removed keys by their position in Object.keys(base) (names would cost more than
+ *   the numbers: /proc/vmstat has 190 of them), new keys by name. A change is a number (integer
+ *   difference: base + n), `[value]` (replace) or a nested delta (object).
  * - keyed array → object: `{r: [removed base indices], c: {baseIndex: delta}, n: [added elements],
  *   o: [start, length, …]}`; `o` reorders (runs over the kept-then-added list), absent when unchanged.
  */
@@ -14,6 +16,7 @@
 export type Json = null | boolean | number | string | Json[] | {[key: string]: Json};
 type JsonObject = {[key: string]: Json};
 
+const CHANGED = '\u0000#';
 const REMOVED = '\u0000-';
 
 interface ArrayDelta {
@@ -33,8 +36,7 @@ export function diffJson(base: Json, next: Json): Json | undefined {
 		return [next];
 	}
 	if (isObject(base) && isObject(next)) {
-		const delta = diffObject(base, next);
-		return delta === undefined ? undefined : delta;
+		return diffObject(base, next);
 	}
 	if (Array.isArray(base) && Array.isArray(next)) {
 		const keyed = diffKeyedArray(base, next);
@@ -59,15 +61,24 @@ export function patchJson(base: Json, change: Json | undefined): Json {
 	if (Array.isArray(base)) return patchArray(base, change as ArrayDelta);
 	if (!isObject(base)) throw new TypeError('object delta against a non-object');
 	const result: JsonObject = {};
+	const changes = change[CHANGED];
 	const removed = change[REMOVED];
+	const pairs = Array.isArray(changes) ? changes : [];
 	const gone = Array.isArray(removed) ? new Set(removed) : undefined;
-	for (const key of Object.keys(base)) {
-		if (gone?.has(key)) continue;
-		put(result, key, Object.hasOwn(change, key) ? patchJson(base[key]!, change[key]) : base[key]!);
+	const keys = Object.keys(base);
+	let next = 0;
+	for (let i = 0; i < keys.length; i++) {
+		const key = keys[i]!;
+		let value: Json = base[key]!;
+		if (pairs[next] === i) {
+			value = patchJson(value, pairs[next + 1]);
+			next += 2;
+		}
+		if (!gone?.has(i)) put(result, key, value);
 	}
+	if (next !== pairs.length) throw new RangeError('changed positions outside the base object');
 	for (const key of Object.keys(change)) {
-		if (key === REMOVED || Object.hasOwn(base, key)) continue;
-		put(result, key, patchJson(null, change[key]));
+		if (key !== CHANGED && key !== REMOVED) put(result, key, patchJson(null, change[key]));
 	}
 	return result;
 }
@@ -91,28 +102,41 @@ export function sameJson(a: Json, b: Json): boolean {
 
 /** Assignment that stays a plain own property even for a key named __proto__ (JSON.parse makes those). */
 function put(target: JsonObject, key: string, value: Json): void {
-	Object.defineProperty(target, key, {value, enumerable: true, writable: true, configurable: true});
+	if (key === '__proto__') Object.defineProperty(target, key, {value, enumerable: true, writable: true, configurable: true});
+	else target[key] = value;
 }
 
 function isObject(value: Json | undefined): value is JsonObject {
 	return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-function diffObject(base: JsonObject, next: JsonObject): JsonObject | undefined {
+function diffObject(base: JsonObject, next: JsonObject): Json | undefined {
+	if (Object.hasOwn(base, CHANGED) || Object.hasOwn(base, REMOVED)) return sameJson(base, next) ? undefined : [next];
+	const changes: Json[] = [];
+	const removed: number[] = [];
+	const keys = Object.keys(base);
+	for (let i = 0; i < keys.length; i++) {
+		const key = keys[i]!;
+		if (!Object.hasOwn(next, key)) {
+			removed.push(i);
+			continue;
+		}
+		const change = diffJson(base[key]!, next[key]!);
+		if (change !== undefined) changes.push(i, change);
+	}
 	let delta: JsonObject | undefined;
 	for (const key of Object.keys(next)) {
-		const change = Object.hasOwn(base, key) ? diffJson(base[key]!, next[key]!) : [next[key]!];
-		if (change === undefined) continue;
+		if (Object.hasOwn(base, key)) continue;
+		// A key of ours in the data itself would be misread: send the whole object instead.
+		if (key === CHANGED || key === REMOVED) return [next];
 		delta ??= {};
-		delta[key] = change;
+		put(delta, key, [next[key]!]);
 	}
-	let removed: string[] | undefined;
-	for (const key of Object.keys(base)) {
-		if (Object.hasOwn(next, key)) continue;
-		removed ??= [];
-		removed.push(key);
+	if (changes.length > 0) {
+		delta ??= {};
+		delta[CHANGED] = changes;
 	}
-	if (removed) {
+	if (removed.length > 0) {
 		delta ??= {};
 		delta[REMOVED] = removed;
 	}
