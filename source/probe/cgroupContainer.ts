@@ -75,8 +75,9 @@ export function containerName(path: string): CgroupName {
 			if (pod) return {kind: 'kubepods', name: `pod${pod}/${part.slice(0, 12)}`};
 			if (parts[i - 1] === 'docker') return {kind: 'docker', name: part.slice(0, 12)};
 		}
-		const lxc = /^lxc(?:\.payload|\.monitor)?[./](.+)$/.exec(parts.slice(i).join('/'));
-		if (lxc && (i === 0 || parts[i - 1] === 'lxc.payload')) return {kind: 'lxc', name: lxc[1]!.split('/')[0]!};
+		// LXC 4+: lxc.payload.NAME (also under a user's slice); older LXC: /lxc/NAME
+		const lxc = /^lxc\.(?:payload|monitor)\.(.+)$/.exec(part)?.[1] ?? (part === 'lxc' ? parts[i + 1] : undefined);
+		if (lxc) return {kind: 'lxc', name: lxc};
 	}
 	if (pod) return {kind: 'kubepods', name: `pod${pod}`};
 	const last = parts.at(-1)!;
@@ -119,7 +120,8 @@ const CONTAINER_ID_IN_MOUNT = /\/(?:containers|overlay-containers)\/([0-9a-f]{64
 /**
  * Looks only at files under the roots: /proc/1/environ `container=`, pid 1 or leaktop in a
  * runtime-named cgroup, a cgroup mount showing a subtree, /etc/hostname bind-mounted from a
- * runtime's container directory, and fuse.lxcfs mounts. (/.dockerenv is outside the roots.)
+ * runtime's container directory, and fuse.lxcfs mounts (/.dockerenv is outside the roots).
+ * The answer does not change while leaktop runs: read it once at start, not every tick.
  */
 export function selfContainer(files: Files, hierarchy: CgroupHierarchy | null, memo: CgroupMemo = {}): Result<SelfContainer> {
 	const mounts = readMounts(files);
@@ -127,9 +129,10 @@ export function selfContainer(files: Files, hierarchy: CgroupHierarchy | null, m
 	const evidence: string[] = [];
 	let kind: CgroupKind | null = null;
 	let name: string | null = null;
-	const found = (why: string, runtime?: CgroupName | {kind: CgroupKind; name: string | null}) => {
+	const found = (why: string, runtime?: {kind: CgroupKind | null; name: string | null}) => {
 		evidence.push(why);
-		if (runtime && kind === null) ({kind, name} = runtime);
+		kind ??= runtime?.kind ?? null;
+		name ??= runtime?.name ?? null;
 	};
 
 	const environ = files.readText(files.proc('1/environ'), 64 * 1024);
@@ -168,9 +171,10 @@ export function selfContainer(files: Files, hierarchy: CgroupHierarchy | null, m
 	});
 }
 
-function runtimeFromVariable(value: string): {kind: CgroupKind; name: string | null} {
-	const kinds: Record<string, CgroupKind> = {docker: 'docker', podman: 'podman', lxc: 'lxc', 'lxc-libvirt': 'lxc', oci: 'other'};
-	return {kind: kinds[value] ?? 'other', name: null};
+// systemd's convention; other values (oci, systemd-nspawn…) name no runtime this module knows.
+function runtimeFromVariable(value: string): {kind: CgroupKind | null; name: null} {
+	const kinds: Record<string, CgroupKind> = {docker: 'docker', podman: 'podman', lxc: 'lxc', 'lxc-libvirt': 'lxc'};
+	return {kind: kinds[value] ?? null, name: null};
 }
 
 function lxcfsMounts(mounts: MountEntry[]): string[] {

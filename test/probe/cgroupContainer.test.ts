@@ -50,6 +50,7 @@ describe('containerName', () => {
 		['/kubepods.slice/kubepods-pod1a2b3c4d_5e6f_7081_92a3_b4c5d6e7f809.slice', 'kubepods', 'pod1a2b3c4d'],
 		['/lxc/web01', 'lxc', 'web01'],
 		['/lxc.payload.web01/init.scope', 'lxc', 'web01'],
+		['/user.slice/user-1000.slice/user@1000.service/lxc.payload.dev', 'lxc', 'dev'],
 		['/system.slice/nginx.service', 'systemd', 'nginx.service'],
 		['/user.slice/user-1000.slice/user@1000.service/app.slice/vte-spawn-1.scope', 'systemd', 'vte-spawn-1.scope'],
 		['/process_api/965b9f3c7f1b3e372608c3579361bc4f', 'other', '965b9f3c7f1b3e372608c3579361bc4f'],
