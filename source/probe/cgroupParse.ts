@@ -60,11 +60,7 @@ export interface CgroupMemoryStat {
  * kernel figure lives in another file, so those are null here.
  */
 export function parseMemoryStat(text: string, version: 1 | 2): CgroupMemoryStat {
-	return memoryStatFromCounters(parseKeyedCounters(text), version);
-}
-
-/** The mapping half of parseMemoryStat, for callers that also want other counters of the file. */
-export function memoryStatFromCounters(c: Record<string, number>, version: 1 | 2): CgroupMemoryStat {
+	const c = parseKeyedCounters(text);
 	if (version === 1) {
 		const v1 = (key: string) => c[`total_${key}`] ?? c[key] ?? null;
 		return {
