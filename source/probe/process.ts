@@ -137,11 +137,15 @@ export function sanitizeCmdline(bytes: Uint8Array): string {
 }
 
 const CONTROL = /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g;
+const SPACING = /[\t\n\v\f\r]/g;
 
-/** Strips what must never reach the terminal raw: C0, DEL and C1 controls, bidi overrides. */
+/**
+ * Strips what must never reach the terminal raw: C0, DEL and C1 controls, bidi overrides. Tabs
+ * and newlines become spaces first, so `python3 -c 'a\nb'` does not read as `python3 -c ab`.
+ */
 export function printable(text: string): string {
 	CONTROL.lastIndex = 0;
-	return CONTROL.test(text) ? text.replace(CONTROL, '') : text;
+	return CONTROL.test(text) ? text.replace(SPACING, ' ').replace(CONTROL, '') : text;
 }
 
 /** /etc/passwd → uid → name. */

@@ -89,7 +89,7 @@ test('cmdline: hostile bytes from a real process (ESC sequences, invalid UTF-8, 
 	const bytes = pidBytes(capturedPids.hostile, 'cmdline');
 	assert.ok(bytes.includes(0x1b) && bytes.includes(0xff), 'the fixture holds the raw bytes');
 	const line = sanitizeCmdline(bytes);
-	assert.equal(line, '/root/.pyenv/versions/3.11.7/bin/python3 -c import time;time.sleep(600) [2J]0;pwned café \ufffd\ufffd bad tabhere');
+	assert.equal(line, '/root/.pyenv/versions/3.11.7/bin/python3 -c import time;time.sleep(600) [2J]0;pwned café \ufffd\ufffd bad tab here');
 	assert.doesNotMatch(line, /[\u0000-\u001f\u007f-\u009f]/);
 });
 
@@ -105,6 +105,7 @@ test('cmdline: NULs separate arguments, kernel threads have none, long ones are 
 test('printable strips controls from a comm too', () => {
 	assert.equal(printable('ok'), 'ok');
 	assert.equal(printable('a\x1b[31mb\x07'), 'a[31mb');
+	assert.equal(printable('one\ntwo\tthree'), 'one two three', 'line breaks and tabs read as spaces');
 	assert.equal(printable('\u2067x'), 'x');
 });
 

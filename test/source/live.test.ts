@@ -1,0 +1,132 @@
+import assert from 'node:assert/strict';
+import {test} from 'node:test';
+import {toJsonReport} from '../../source/batch/json.js';
+import {toTextReport} from '../../source/batch/text.js';
+import {Files} from '../../source/probe/files.js';
+import {LiveSource} from '../../source/source/live.js';
+import {Store} from '../../source/store/store.js';
+import {capturedPids, realFiles, realRoots} from '../helpers/fixtures.js';
+
+const clocks = () => {
+	let t = 0;
+	return {now: () => 1_800_000_000_000 + t, monotonic: () => (t += 2000)};
+};
+
+test('fixture tree end to end: LiveSource → Store → JSON report', () => {
+	const source = new LiveSource({files: realFiles(), ...clocks()});
+	const store = new Store({source});
+	try {
+		store.tick();
+		store.tick();
+		const snapshot = store.getSnapshot();
+		const sample = snapshot.sample!;
+		assert.deepEqual(sample.sources, {meminfo: 'ok', vmstat: 'ok', stat: 'ok', pressure: 'ok', processes: 'ok', pss: 'ok', slabs: 'ok'});
+		assert.equal(sample.host.hostname, 'vm');
+		assert.equal(sample.processCount, Object.keys(capturedPids).length);
+		assert.equal(sample.slabs!.length, 235);
+		const report = toJsonReport(snapshot, 3)!;
+		assert.equal(report.memory.total, 24683656 * 1024);
+		assert.equal(report.processes.length, 3);
+		assert.deepEqual(report.vmstat.bi, 0, 'the same files twice: zero rates, not n/a');
+		assert.deepEqual(report.slabs.slice(0, 3).map(s => [s.name, s.sizeBytes]), [['ext4_inode_cache', 3536 * 4096], ['radix_tree_node', 1320 * 4096], ['dentry', 1005 * 4096]], 'largest cache first');
+		assert.equal(report.slabs.find(s => s.name === 'pid')!.sizeBytes, 22 * 4096);
+		const text = toTextReport(snapshot, 5);
+		assert.match(text, /^leaktop - .* {2}vm {2}6\.18\.44-fc-v782 {2}up .* 8 processes$/m);
+		assert.match(text, /a\) b \(c|python3/);
+		assert.match(text, /no swap/);
+	} finally {
+		source.close();
+	}
+});
+
+test('slabinfo unreadable (EACCES): slabs come from /sys/kernel/slab, merged caches once, and it is not retried', () => {
+	const asked: string[] = [];
+	const files = realFiles({
+		deny: path => {
+			if (path.endsWith('/slabinfo')) {
+				asked.push(path);
+				return 'EACCES';
+			}
+			return undefined;
+		},
+	});
+	const source = new LiveSource({files, ...clocks()});
+	try {
+		const first = source.next();
+		const second = source.next();
+		assert.equal(asked.length, 1, 'probed once');
+		assert.equal(first.sources.slabs, 'ok');
+		assert.deepEqual(first.slabs!.map(s => s.name).sort(), ['cred', 'dentry', 'dmaengine-unmap-2', 'inode_cache', 'kmalloc-64']);
+		assert.equal(second.slabs!.find(s => s.name === 'dmaengine-unmap-2')!.aliases.length, 6);
+	} finally {
+		source.close();
+	}
+});
+
+test('not root: slabinfo and sysfs slab both denied → "EACCES" (needs root), the rest still reads', () => {
+	const files = realFiles({deny: path => (path.endsWith('/slabinfo') || /kernel\/slab\/[^/]+\/[a-z_]+$/.test(path) ? 'EACCES' : undefined)});
+	const source = new LiveSource({files, ...clocks()});
+	try {
+		const sample = source.next();
+		assert.equal(sample.slabs, null);
+		assert.equal(sample.sources.slabs, 'EACCES');
+		assert.equal(sample.sources.meminfo, 'ok');
+		const store = new Store({source});
+		store.ingest(sample);
+		assert.equal(toJsonReport(store.getSnapshot(), 20)!.sources.slabs, 'EACCES');
+		assert.match(toTextReport(store.getSnapshot(), 20), /slabs: needs root/);
+	} finally {
+		source.close();
+	}
+});
+
+test('missing and empty files: each probe says why, nothing throws, PSI is not retried', () => {
+	const reads: string[] = [];
+	const files = new Files({
+		...realRoots,
+		deny: path => {
+			if (path.endsWith('/pressure/memory')) {
+				reads.push(path);
+				return 'ENOENT';
+			}
+			if (path.endsWith('/vmstat')) return 'EIO';
+			return undefined;
+		},
+	});
+	const source = new LiveSource({files, ...clocks()});
+	try {
+		source.next();
+		const sample = source.next();
+		assert.equal(reads.length, 1);
+		assert.equal(sample.sources.pressure, 'ENOENT');
+		assert.equal(sample.sources.vmstat, 'EIO');
+		assert.equal(sample.vmstat, null);
+		const store = new Store({source});
+		store.ingest(sample);
+		store.ingest(source.next());
+		const report = toJsonReport(store.getSnapshot(), 20)!;
+		assert.equal(report.vmstat.bi, null, 'n/a, not 0');
+		assert.notEqual(report.vmstat.in, null, '/proc/stat still gives in/cs');
+	} finally {
+		source.close();
+	}
+	const empty = new LiveSource({files: new Files({procRoot: '/nonexistent', sysRoot: '/nonexistent'}), ...clocks()});
+	const sample = empty.next();
+	assert.equal(sample.meminfo, null);
+	assert.equal(sample.sources.meminfo, 'ENOENT');
+	assert.equal(sample.sources.processes, 'ENOENT');
+	assert.equal(sample.sources.slabs, 'ENOENT');
+	empty.close();
+});
+
+test('live machine: one LiveSource sample reads everything as root', () => {
+	const source = new LiveSource();
+	try {
+		const sample = source.next();
+		for (const [name, state] of Object.entries(sample.sources)) assert.equal(state, 'ok', name);
+		assert.ok(sample.processes.some(p => p.pid === process.pid && p.comm === 'node'));
+		assert.ok(sample.processes.filter(p => p.pssBytes !== null).length >= 1, 'some PSS within the budget');
+	} finally {
+		source.close();
+	}
+});
