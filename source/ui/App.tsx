@@ -15,6 +15,7 @@ import {VmstatStrip} from './components/VmstatStrip.js';
 import {DrillView, type DrillTarget} from './DrillView.js';
 import {useTerminalSize} from './hooks/useTerminalSize.js';
 import {bindingFor, keyName, type Action, type Scope} from './keys.js';
+import {printable} from '../probe/process.js';
 import {fit} from './text.js';
 import {useTheme} from './ThemeContext.js';
 
@@ -165,7 +166,7 @@ export function App({store, mode = 'LIVE', status, initialTarget, onQuit}: AppPr
 				setSlabSort('objs');
 				return;
 			case 'filter':
-				setEditingFilter(true);
+				setEditing(true);
 				return;
 			case 'freeze':
 				store.setFrozen(!snapshot.frozen);
@@ -191,20 +192,38 @@ export function App({store, mode = 'LIVE', status, initialTarget, onQuit}: AppPr
 	// Ink re-subscribes a changed handler only when effects flush, which can lag behind renders;
 	// a stable handler that calls the newest closure never acts on stale state.
 	const onKey = useRef<(input: string, key: Key) => void>(() => {});
-	onKey.current = (input, key) => {
-			const name = keyName(input, key);
-			if (editingFilter) {
-				if (name === 'return') setEditingFilter(false);
-				else if (name === 'escape') {
-					setEditingFilter(false);
-					setFilters(f => ({...f, [focus]: ''}));
-				} else if (name === 'backspace') setFilters(f => ({...f, [focus]: f[focus].slice(0, -1)}));
-				else if (name === 'ctrl+c') quit();
-				else if (input && !key.ctrl && !key.meta && input.length === 1 && input >= ' ') setFilters(f => ({...f, [focus]: f[focus] + input}));
-				return;
+	// Keys typed faster than a frame arrive as one chunk ("/nginx⏎"): read it key by key, with
+	// the filter-editing flag in a ref so a '/' early in the chunk routes the rest to the filter.
+	const editing = useRef(editingFilter);
+	editing.current = editingFilter;
+	const setEditing = (value: boolean) => {
+		editing.current = value;
+		setEditingFilter(value);
+	};
+	const handleKey = (input: string, key: Key) => {
+		const name = keyName(input, key);
+		if (editing.current) {
+			if (name === 'return') setEditing(false);
+			else if (name === 'escape') {
+				setEditing(false);
+				setFilters(f => ({...f, [focus]: ''}));
+			} else if (name === 'backspace') setFilters(f => ({...f, [focus]: f[focus].slice(0, -1)}));
+			else if (name === 'ctrl+c') quit();
+			else if (input && !key.ctrl && !key.meta) {
+				const text = printable(input);
+				if (text) setFilters(f => ({...f, [focus]: f[focus] + text}));
 			}
-			const binding = bindingFor(name, scopes);
-			if (binding) perform(binding.action);
+			return;
+		}
+		const binding = bindingFor(name, scopes);
+		if (binding) perform(binding.action);
+	};
+	onKey.current = (input, key) => {
+		if (input.length > 1 && !input.includes('\u001B') && !key.ctrl && !key.meta) {
+			for (const char of input) handleKey(char === '\r' ? '' : char, {...key, return: char === '\r', tab: char === '\t'});
+		} else {
+			handleKey(input, key);
+		}
 	};
 	const stableOnKey = useCallback((input: string, key: Key) => onKey.current(input, key), []);
 	useInput(stableOnKey, {isActive: isRawModeSupported});

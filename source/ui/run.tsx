@@ -37,11 +37,18 @@ export async function runFullScreen(options: FullScreenOptions): Promise<number>
 		} catch {
 			// Already unmounted.
 		}
-		if (stdin.isTTY && stdin.isRaw) stdin.setRawMode(false);
-		stdout.write(SHOW_CURSOR + LEAVE_ALT_SCREEN);
+		try {
+			if (stdin.isTTY && stdin.isRaw) stdin.setRawMode(false);
+			stdout.write(SHOW_CURSOR + LEAVE_ALT_SCREEN);
+		} catch {
+			// The terminal is gone (SIGHUP): there is nothing left to restore.
+		}
 	};
 	const onSignal = (signal: NodeJS.Signals) => {
 		restore();
+		// After a hang-up Node's own exit path asserts on resetting the vanished tty and aborts;
+		// everything is closed by now, so end without it.
+		if (signal === 'SIGHUP') process.kill(process.pid, 'SIGKILL');
 		process.exit(signal === 'SIGINT' ? 130 : 0);
 	};
 	const onCrash = (error: unknown) => {
@@ -56,6 +63,8 @@ export async function runFullScreen(options: FullScreenOptions): Promise<number>
 
 	// The first frame shows numbers, not a "starting" screen; later ticks run on the timer.
 	if (options.store.getSnapshot().ticks === 0) options.store.tick();
+	// Raw mode from the start: keys typed before Ink's input hook is live are kept, not line-buffered.
+	if (stdin.isTTY) stdin.setRawMode(true);
 	stdout.write(ENTER_ALT_SCREEN);
 	const theme = makeTheme(options.color);
 	const instance = render(

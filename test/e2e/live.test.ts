@@ -1,0 +1,120 @@
+import assert from 'node:assert/strict';
+import {spawn, type ChildProcess} from 'node:child_process';
+import {mkdtempSync, rmSync} from 'node:fs';
+import {tmpdir} from 'node:os';
+import {join} from 'node:path';
+import {after, before, test} from 'node:test';
+import {fileURLToPath} from 'node:url';
+import {readExit, TmuxSession} from './tmux.js';
+
+const CLI = fileURLToPath(new URL('../../dist/cli.js', import.meta.url));
+const dir = mkdtempSync(join(tmpdir(), 'leaktop-e2e-'));
+let marker: ChildProcess;
+
+before(async () => {
+	// A real process holding 64 MiB, with a name to find on the screen.
+	marker = spawn('python3', ['-c', 'import sys,time; b=bytearray(64<<20); b[::4096]=b"x"*len(b[::4096]); time.sleep(600)', 'e2e-marker-proc'], {stdio: 'ignore'});
+	await new Promise(resolve => setTimeout(resolve, 300));
+});
+
+after(() => {
+	marker.kill('SIGKILL');
+	rmSync(dir, {recursive: true, force: true});
+});
+
+function launch(name: string, extra = ''): {session: TmuxSession; exitFile: string} {
+	const exitFile = join(dir, `${name}.exit`);
+	const session = TmuxSession.start(name, `CI=false node ${CLI} -d 0.5 ${extra}; echo EXIT=$? > ${exitFile}; sleep 60`);
+	return {session, exitFile};
+}
+
+async function waitExit(exitFile: string, timeoutMs = 5000): Promise<string> {
+	const deadline = Date.now() + timeoutMs;
+	while (Date.now() < deadline) {
+		const exit = readExit(exitFile);
+		if (exit) return exit;
+		await new Promise(resolve => setTimeout(resolve, 100));
+	}
+	throw new Error('leaktop did not exit');
+}
+
+test('the live view shows real numbers, finds a spawned process, keys work, q exits 0 and leaves the alternate screen', async () => {
+	const {session, exitFile} = launch('leaktop-e2e-main');
+	try {
+		const screen = await session.waitFor(/Mem\s+total/);
+		assert.ok(session.alternateOn(), 'runs on the alternate screen');
+		assert.match(screen, /leaktop\s+\S+\s+\d+\.\d+/);
+		assert.match(screen, /r\s+b\s+si\s+so\s+bi\s+bo\s+in\s+cs/);
+		assert.match(screen, /Kernel Slab \d/);
+		assert.match(screen, /Processes \d+\/\d+/);
+		assert.match(screen, /Slab caches \d+\/\d+/);
+		assert.match(screen, /q quit/);
+
+		session.keys('/');
+		session.type('e2e-marker');
+		session.keys('Enter');
+		const filtered = await session.waitFor(new RegExp(`Processes 1/\\d+[^\\n]*filter: e2e-marker[\\s\\S]*\\n\\s+${marker.pid} root .*python3`));
+		// 64 MiB touched: RSS shows in mebibytes.
+		assert.match(filtered, new RegExp(`${marker.pid} root\\s+[6-9]\\d(\\.\\d)?M`));
+
+		session.keys('Enter');
+		await session.waitFor(new RegExp(`pid ${marker.pid}\\s+root`));
+		session.keys('Escape');
+		await session.waitFor(/Processes 1\//);
+
+		session.keys('?');
+		await session.waitFor(/leaktop keys/);
+		session.keys('Escape');
+		session.keys('Tab');
+		await session.waitFor(/▶ Slab caches/);
+		session.keys('f');
+		await session.waitFor(/FROZEN/);
+		session.keys('f');
+
+		session.keys('q');
+		assert.equal(await waitExit(exitFile), 'EXIT=0');
+		assert.equal(session.alternateOn(), false, 'alternate screen left');
+		assert.doesNotMatch(session.screen(), /Slab caches/, 'the normal screen is back');
+	} finally {
+		session.kill();
+	}
+});
+
+test('SIGTERM restores the terminal', async () => {
+	const {session, exitFile} = launch('leaktop-e2e-term');
+	try {
+		await session.waitFor(/Mem\s+total/);
+		const pids = (await import('node:child_process')).execFileSync('pgrep', ['-f', `^node ${CLI} -d 0.5`]).toString().trim().split('\n');
+		for (const pid of pids) process.kill(Number(pid), 'SIGTERM');
+		assert.equal(await waitExit(exitFile), 'EXIT=0');
+		assert.equal(session.alternateOn(), false);
+		// Cursor visible again: tmux reports the pane's cursor flag.
+		const cursor = (await import('node:child_process')).execFileSync('tmux', ['display-message', '-p', '-t', session.name, '#{cursor_flag}']).toString().trim();
+		assert.equal(cursor, '1');
+	} finally {
+		session.kill();
+	}
+});
+
+test('resizing to 40x12 shows "too small" and keeps running; back to 120x40 shows the panels', async () => {
+	const {session, exitFile} = launch('leaktop-e2e-resize');
+	try {
+		await session.waitFor(/Mem\s+total/);
+		session.resize(40, 12);
+		await session.waitFor(/too small/);
+		session.resize(120, 40);
+		await session.waitFor(/Mem\s+total[\s\S]*Slab caches/);
+		session.keys('q');
+		assert.equal(await waitExit(exitFile), 'EXIT=0');
+	} finally {
+		session.kill();
+	}
+});
+
+test('stdout piped: prints text reports instead of failing on raw mode', async () => {
+	const {execa} = await import('execa');
+	const result = await execa('node', [CLI, '-d', '0.3'], {timeout: 3000, reject: false, env: {CI: 'false'}, stdin: 'ignore'});
+	assert.doesNotMatch(result.stderr, /Raw mode/);
+	assert.match(result.stderr, /stdout is not a terminal/);
+	assert.match(result.stdout, /Mem:\s+\S+/);
+});
