@@ -30,14 +30,14 @@ import {crc32, deflateRawSync, inflateRawSync} from 'node:zlib';
 
 export const FORMAT_MAJOR = 1;
 export const FORMAT_MINOR = 0;
-export const MAGIC = Buffer.from([0x89, 0x4c, 0x45, 0x41, 0x4b, 0x54, 0x4f, 0x50]);
+const MAGIC = Buffer.from([0x89, 0x4c, 0x45, 0x41, 0x4b, 0x54, 0x4f, 0x50]);
 export const FRAME_MARKER = Buffer.from([0xd1, 0x4c, 0x4b, 0x46]);
 export const FRAME_KIND = {key: 1, delta: 2, session: 3} as const;
 /** A length above this is damage, not a frame: no sample comes near it. */
-export const MAX_BODY_BYTES = 64 * 1024 * 1024;
+const MAX_BODY_BYTES = 64 * 1024 * 1024;
 const MAX_HEADER_JSON_BYTES = 64 * 1024;
 const HEADER_FIXED_BYTES = 16;
-export const FRAME_HEAD_BYTES = 12;
+const FRAME_HEAD_BYTES = 12;
 const BODY_HEAD_BYTES = 17;
 
 /** Facts about the recorded machine, written once into the file header. */

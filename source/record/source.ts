@@ -64,7 +64,9 @@ interface Segment {
  * and checksum (no decompression) into an index; a sample is decoded when asked for, from its key
  * frame and its own delta, so memory stays small and random access costs two frames at most.
  *
- * Samples it returns are deep-frozen and share unchanged parts with each other: read, never mutate.
+ * Samples it returns share their unchanged parts with each other: read them, never mutate them.
+ * The shared parts (the cached key frames) are frozen, so a mutation there fails loudly instead of
+ * silently changing other samples.
  */
 export class RecordingSource {
 	/** The cursor: index of the current sample (-1 when the recording holds none). */
@@ -176,7 +178,7 @@ export class RecordingSource {
 			const delta = this.payload(entry);
 			if (delta === undefined) return undefined;
 			try {
-				value = deepFreeze(patchJson(key, delta));
+				value = patchJson(key, delta);
 			} catch {
 				return undefined;
 			}

@@ -75,7 +75,7 @@ export function* syntheticSamples(options: SyntheticOptions = {}): Generator<Sam
 	const volatileMeminfo = ['MemFree', 'MemAvailable', 'Cached', 'Active', 'Inactive', 'Active(file)', 'Inactive(file)', 'Dirty', 'Mapped', 'KReclaimable', 'SReclaimable', 'Committed_AS', 'PageTables', 'KernelStack', 'VmallocUsed'];
 	const stat = structuredClone(real.stat!);
 	const pressure = structuredClone(real.pressure);
-	const leakers = [processes[5]!, processes[40]!];
+	const leakers = [processes[5 % processes.length]!, processes[40 % processes.length]!];
 	const leakySlab = slabs.find(slab => slab.name === 'kmalloc-64') ?? slabs[0]!;
 	let timeMs = real.timeMs;
 	let monoMs = real.monoMs;
