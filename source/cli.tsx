@@ -2,6 +2,8 @@ import yargs, {type Argv} from 'yargs';
 import {hideBin} from 'yargs/helpers';
 import {runBatch} from './cli/batch.js';
 import {durationOption, liveStore, UsageError, type CommonOptions} from './cli/options.js';
+import {kmemCommand} from './kmem/command.js';
+import {Files} from './probe/files.js';
 import {runFullScreen} from './ui/run.js';
 
 const VERSION = '0.1.0';
@@ -88,6 +90,23 @@ function parser(args: string[]): Argv {
 				if (!Number.isInteger(count) && count !== Infinity) throw new UsageError(`--count: "${String(argv.count)}" is not a whole number`);
 				if (count < 1) throw new UsageError(`--count: must be at least 1`);
 				process.exitCode = await runBatch({...options, json: argv.json, count, firstDelayMs: options.intervalMs}, process.stdout, lifetime());
+			},
+		)
+		.command(
+			'kmem',
+			'Trace kmalloc/kfree with perf and list kernel allocations still live at the end, by call site',
+			y =>
+				y
+					.option('duration', {type: 'string', default: '10', describe: 'How long to trace: seconds or a unit (10, 30s, 2m)', requiresArg: true})
+					.option('cache', {type: 'string', describe: 'Only allocations from this slab cache (e.g. kmalloc-64, filp)', requiresArg: true})
+					.option('grace', {type: 'string', default: '1', describe: 'Report only allocations older than this at the end', requiresArg: true})
+					.option('json', {type: 'boolean', default: false, describe: 'JSON instead of text'}),
+			async argv => {
+				const options = common(argv);
+				const durationSec = durationOption('duration', argv.duration) / 1000;
+				const graceSec = durationOption('grace', argv.grace) / 1000;
+				const files = new Files({procRoot: options.procRoot, sysRoot: options.sysRoot});
+				process.exitCode = await kmemCommand({durationSec, graceSec, cache: argv.cache, json: argv.json, files}, process.stdout, process.stderr);
 			},
 		)
 		.strict()

@@ -19,6 +19,16 @@ export interface JsonReport {
 		rssGrowthPerMin: number | null;
 	}>;
 	slabs: Array<{name: string; activeObjs: number; numObjs: number; objSize: number; sizeBytes: number; growthPerMin: number | null}>;
+	cgroups: Array<{
+		path: string;
+		usage: number | null;
+		limit: number | null;
+		high: number | null;
+		peak: number | null;
+		stat: Record<string, number | null> | null;
+		events: Record<string, number | boolean | null> | null;
+		growthPerMin: number | null;
+	}> | null;
 	sources: Record<string, string>;
 }
 
@@ -96,6 +106,18 @@ export function toJsonReport(snapshot: Snapshot, top: number): JsonReport | null
 			sizeBytes: row.sample.sizeBytes,
 			growthPerMin: round(row.growthPerMin),
 		})),
+		cgroups: sample.cgroups
+			? snapshot.cgroups.map(row => ({
+					path: row.sample.path,
+					usage: row.sample.usageBytes,
+					limit: row.sample.limitBytes,
+					high: row.sample.highBytes,
+					peak: row.sample.peakBytes,
+					stat: row.sample.stat ? {...row.sample.stat} : null,
+					events: row.sample.events ? {...row.sample.events} : null,
+					growthPerMin: round(row.growthPerMin),
+				}))
+			: null,
 		sources: {...sample.sources},
 	};
 }

@@ -1,3 +1,5 @@
+import type {CgroupHierarchy} from './cgroup.js';
+import {cgroupOfPid} from './cgroupContainer.js';
 import type {Files, KeptFile} from './files.js';
 import {isKernelThread, parsePasswd, parseProcStat, parseProcStatus, parseSmapsRollup, printable, sanitizeCmdline, type ProcStatus} from './process.js';
 import type {Reason} from './result.js';
@@ -25,6 +27,7 @@ interface Tracked {
 	startTime: number;
 	stat: KeptFile | null;
 	cmdline: string;
+	cgroup: {path: string; name: string} | null;
 	uid: number;
 	kernelThread: boolean;
 	/** Last PSS reading, carried between budgeted reads; pssReadAt orders the round robin. */
@@ -45,6 +48,8 @@ export class ProcessScanner {
 	constructor(
 		private readonly files: Files,
 		private readonly pageSize: number,
+		/** The memory hierarchy, so each process can be placed in its cgroup (read once per process). */
+		private readonly hierarchy: CgroupHierarchy | null = null,
 	) {}
 
 	scan(options: ScanOptions): Scan {
@@ -103,10 +108,12 @@ export class ProcessScanner {
 			const kernelThread = isKernelThread(stat);
 			const status = kernelThread ? null : this.files.readText(this.files.proc(String(pid), 'status'), 16384);
 			const cmdline = kernelThread ? null : this.files.readBytes(this.files.proc(String(pid), 'cmdline'), 4096);
+			const cgroup = kernelThread ? null : cgroupOfPid(this.files, pid, this.hierarchy ?? undefined);
 			tracked = {
 				startTime: stat.startTime,
 				stat: kept?.ok ? kept.value : null,
 				cmdline: cmdline?.ok ? sanitizeCmdline(cmdline.value) : '',
+				cgroup: cgroup?.ok ? {path: cgroup.value.path, name: cgroup.value.kind === 'root' ? '' : cgroup.value.name} : null,
 				// Kernel threads are root's; a user process whose status cannot be read is unknown, not root.
 				uid: kernelThread ? 0 : status?.ok ? (parseProcStatus(status.value).uid ?? -1) : -1,
 				kernelThread,
@@ -149,6 +156,8 @@ export class ProcessScanner {
 			swapPssBytes: tracked.pss?.swapPssBytes ?? null,
 			ussBytes: tracked.pss?.ussBytes ?? null,
 			fdCount: null,
+			cgroup: tracked.cgroup?.path ?? null,
+			container: tracked.cgroup?.name || null,
 		};
 	}
 

@@ -1,3 +1,4 @@
+import type {CgroupMode, CgroupSample} from './cgroup.js';
 import type {Reason} from './result.js';
 
 /**
@@ -23,6 +24,9 @@ export interface Sample {
 	/** Pids the reader could not see (hidepid) or that vanished mid-scan. */
 	processesHidden: number;
 	slabs: SlabSample[] | null;
+	/** Memory cgroups (largest and growing read in detail); null without a memory controller. */
+	cgroups: CgroupSample[] | null;
+	cgroupMode: CgroupMode | null;
 	/** For every probe: "ok" or why it has no data. */
 	sources: Record<string, 'ok' | Reason>;
 }
@@ -101,6 +105,9 @@ export interface ProcessSample {
 	ussBytes: number | null;
 	/** Number of open file descriptors, when counted (an fd leak is a leak too). */
 	fdCount: number | null;
+	/** Memory cgroup path (as /proc/PID/cgroup names it) and a short container/unit name. */
+	cgroup: string | null;
+	container: string | null;
 }
 
 export interface SlabSample {

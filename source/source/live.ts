@@ -1,3 +1,4 @@
+import {detectCgroupHierarchy, readCgroups, type CgroupMemo} from '../probe/cgroup.js';
 import {Files} from '../probe/files.js';
 import {readHostFacts, readUptime} from '../probe/host.js';
 import {parseMeminfo} from '../probe/meminfo.js';
@@ -28,6 +29,8 @@ export interface LiveOptions {
 }
 
 const TOPOLOGY_REFRESH_MS = 60_000;
+/** Cgroups change slowly and cost 2-5 reads each: walk them at most this often. */
+const CGROUP_EVERY_MS = 5_000;
 
 /** Reads the machine. Files that are absent or forbidden are probed once and not retried per tick. */
 export class LiveSource implements Source {
@@ -41,11 +44,16 @@ export class LiveSource implements Source {
 	private slabinfoReason: Reason | null = null;
 	private topology: Result<SlabTopology> | null = null;
 	private topologyReadAt = 0;
+	private readonly cgroupMemo: CgroupMemo = {};
+	private cgroupsReadAt = -Infinity;
+	private lastCgroups: Pick<Sample, 'cgroups' | 'cgroupMode'> & {reason: 'ok' | Reason} = {cgroups: null, cgroupMode: null, reason: 'ENOENT'};
 
 	constructor(options: LiveOptions = {}) {
 		this.files = options.files ?? new Files();
 		this.host = readHostFacts(this.files);
-		this.scanner = new ProcessScanner(this.files, this.host.pageSize);
+		this.cgroupMemo.hierarchy = detectCgroupHierarchy(this.files);
+		const hierarchy = this.cgroupMemo.hierarchy.ok && this.cgroupMemo.hierarchy.value.mode !== 'none' ? this.cgroupMemo.hierarchy.value : null;
+		this.scanner = new ProcessScanner(this.files, this.host.pageSize, hierarchy);
 		this.options = {
 			detailTop: options.detailTop ?? 20,
 			pssBudgetMs: options.pssBudgetMs ?? 5,
@@ -100,6 +108,8 @@ export class LiveSource implements Source {
 		sources.pss = scan.sources.pss;
 		const slabs = this.readSlabs();
 		sources.slabs = slabs.ok ? 'ok' : slabs.reason;
+		const cgroups = this.readCgroups(monoMs);
+		sources.cgroups = cgroups.reason;
 		return {
 			timeMs: this.options.now(),
 			monoMs,
@@ -112,12 +122,24 @@ export class LiveSource implements Source {
 			processCount: scan.processes.length,
 			processesHidden: scan.hidden,
 			slabs: slabs.ok ? slabs.value : null,
+			cgroups: cgroups.cgroups,
+			cgroupMode: cgroups.cgroupMode,
 			sources,
 		};
 	}
 
 	close(): void {
 		this.scanner.close();
+	}
+
+	private readCgroups(monoMs: number): LiveSource['lastCgroups'] {
+		if (monoMs - this.cgroupsReadAt < CGROUP_EVERY_MS) return this.lastCgroups;
+		this.cgroupsReadAt = monoMs;
+		const reading = readCgroups(this.files, {memo: this.cgroupMemo});
+		this.lastCgroups = reading.ok
+			? {cgroups: reading.value.cgroups, cgroupMode: reading.value.mode, reason: 'ok'}
+			: {cgroups: null, cgroupMode: null, reason: reading.reason};
+		return this.lastCgroups;
 	}
 
 	private slabTopology(): Result<SlabTopology> {

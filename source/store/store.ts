@@ -1,4 +1,5 @@
 import {freeSummary, kernelMemory, type FreeSummary, type KernelMemory} from '../probe/meminfo.js';
+import type {CgroupSample} from '../probe/cgroup.js';
 import type {ProcessSample, Sample, SlabSample} from '../probe/sample.js';
 import type {Finding} from '../diagnose/finding.js';
 import type {Source} from '../source/live.js';
@@ -60,6 +61,13 @@ export interface SlabRow {
 	sizeHistory: number[];
 }
 
+export interface CgroupRow {
+	sample: CgroupSample;
+	usageDeltaBytes: number | null;
+	growthPerMin: number | null;
+	usageHistory: number[];
+}
+
 export interface Snapshot {
 	sample: Sample | null;
 	/** Ticks ingested since start (or since the replay position was reset). */
@@ -79,6 +87,8 @@ export interface Snapshot {
 	exited: ProcessRow[];
 	/** Largest size first. */
 	slabs: SlabRow[];
+	/** Largest usage first. */
+	cgroups: CgroupRow[];
 	/** What the verdict rules concluded from the history, most important first. */
 	findings: Finding[];
 }
@@ -169,6 +179,12 @@ interface ProcessHistory {
 	exitedAtMs: number | null;
 }
 
+interface CgroupHistory {
+	first: CgroupSample;
+	latest: CgroupSample;
+	usage: Series;
+}
+
 interface SlabHistory {
 	first: SlabSample;
 	latest: SlabSample;
@@ -189,6 +205,7 @@ export class Store {
 	private readonly system = new Map<SystemMetric, Series>();
 	private readonly processes = new Map<string, ProcessHistory>();
 	private readonly slabs = new Map<string, SlabHistory>();
+	private readonly cgroups = new Map<string, CgroupHistory>();
 	private previous: Sample | null = null;
 	private latest: Sample | null = null;
 	private kernelAtStart: KernelMemory | null = null;
@@ -272,6 +289,7 @@ export class Store {
 		for (const metric of SYSTEM_METRICS) this.system.get(metric)!.push(t, values[metric]);
 		this.ingestProcesses(sample);
 		this.ingestSlabs(sample);
+		this.ingestCgroups(sample);
 		this.snapshot = this.build(free, kernel, rates);
 		if (this.analyze) this.snapshot.findings = this.analyze(this, this.snapshot);
 		this.source.focus?.(this.focusPids());
@@ -393,6 +411,24 @@ export class Store {
 		for (const name of this.slabs.keys()) if (!seen.has(name)) this.slabs.delete(name);
 	}
 
+	private ingestCgroups(sample: Sample): void {
+		if (!sample.cgroups) return;
+		const seen = new Set<string>();
+		for (const c of sample.cgroups) {
+			seen.add(c.path);
+			let history = this.cgroups.get(c.path);
+			if (!history) {
+				history = {first: c, latest: c, usage: new Series(this.options.detailPoints)};
+				this.cgroups.set(c.path, history);
+			}
+			// The source walks cgroups less often than it ticks: the same reading is not a new point.
+			if (history.latest === c && history.usage.times.length > 0) continue;
+			history.latest = c;
+			history.usage.push(sample.monoMs, c.usageBytes ?? Number.NaN);
+		}
+		for (const path of this.cgroups.keys()) if (!seen.has(path)) this.cgroups.delete(path);
+	}
+
 	private build(free: FreeSummary | null = null, kernel: KernelMemory | null = null, rates: VmstatRates | null = null): Snapshot {
 		const since = this.latest ? this.latest.monoMs - this.options.growthWindowMs : 0;
 		const minSpanMs = Math.min(20_000, 4 * this.intervalMs);
@@ -427,6 +463,17 @@ export class Store {
 			});
 		}
 		slabs.sort((a, b) => b.sample.sizeBytes - a.sample.sizeBytes);
+		const cgroups: CgroupRow[] = [];
+		for (const h of this.cgroups.values()) {
+			const {usageBytes} = h.latest;
+			cgroups.push({
+				sample: h.latest,
+				usageDeltaBytes: usageBytes === null || h.first.usageBytes === null ? null : usageBytes - h.first.usageBytes,
+				growthPerMin: slope(h.usage),
+				usageHistory: h.usage.values.tail(SPARK_POINTS),
+			});
+		}
+		cgroups.sort((a, b) => (b.sample.usageBytes ?? -1) - (a.sample.usageBytes ?? -1));
 		const available = this.system.get('availableBytes')!;
 		return {
 			sample: this.latest,
@@ -442,6 +489,7 @@ export class Store {
 			processes,
 			exited,
 			slabs,
+			cgroups,
 			findings: [],
 		};
 	}

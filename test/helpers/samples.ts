@@ -29,6 +29,8 @@ export function processSample(pid: number, overrides: Partial<ProcessSample> = {
 		swapPssBytes: 0,
 		ussBytes: 6 * MiB,
 		fdCount: 4,
+		cgroup: null,
+		container: null,
 		...overrides,
 	};
 }
@@ -78,6 +80,8 @@ export function sampleAt(at: SampleAt): Sample {
 		processCount: at.processes?.length ?? 0,
 		processesHidden: 0,
 		slabs: at.slabs === undefined ? [] : at.slabs,
+		cgroups: null,
+		cgroupMode: null,
 		sources: {meminfo: 'ok', vmstat: 'ok', stat: 'ok', pressure: 'ENOENT', processes: 'ok', pss: 'ok', slabs: 'ok'},
 	};
 }

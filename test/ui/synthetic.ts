@@ -30,6 +30,8 @@ export function proc(pid: number, comm: string, rssBytes: number, extra: Partial
 		swapPssBytes: 0,
 		ussBytes: Math.round(rssBytes * 0.85),
 		fdCount: 12,
+		cgroup: null,
+		container: null,
 		...extra,
 	};
 }
@@ -102,6 +104,8 @@ export function machineAt(i: number, intervalMs = 2000): Sample {
 		processCount: 4,
 		processesHidden: 0,
 		slabs: [slab('dentry', 50_000, 192), slab('kmalloc-64', 10_000 + i * 2000, 64, {aliases: ['eventpoll_pwq']})],
+		cgroups: null,
+		cgroupMode: null,
 		sources: {meminfo: 'ok', vmstat: 'ok', stat: 'ok', pressure: 'ok', processes: 'ok', pss: 'ok', slabs: 'ok'},
 	};
 }
