@@ -20,9 +20,17 @@ export class RuleContext {
 		readonly snapshot: Snapshot,
 		readonly nowMs: number,
 		readonly t: Thresholds,
-		/** Whether a subject's finding is raised now (its trend is then computed whatever its cheap slope). */
-		readonly isActive: (key: string) => boolean,
+		/** Keys (`rule:subject`) whose findings are raised now: their trends are computed whatever their cheap slope. */
+		readonly activeKeys: ReadonlySet<string>,
 	) {}
+
+	/** The subjects of one rule whose findings are raised now. */
+	activeSubjects(rule: string): Set<string> {
+		const prefix = `${rule}:`;
+		const subjects = new Set<string>();
+		for (const key of this.activeKeys) if (key.startsWith(prefix)) subjects.add(key.slice(prefix.length));
+		return subjects;
+	}
 
 	/** Points of a system metric over the longest window, read once per tick. */
 	points(metric: SystemMetric): Point[] {

@@ -10,16 +10,17 @@ import {measure} from './window.js';
  * row whose finding is raised (so it can be cleared). A box with 5000 processes costs a filter.
  */
 function candidates(ctx: RuleContext, rule: string, slope: (row: ProcessRow) => number | null, floorPerMin: number, max: number): ProcessRow[] {
+	const raised = ctx.activeSubjects(rule);
 	const picked: ProcessRow[] = [];
 	const active: ProcessRow[] = [];
 	for (const row of ctx.snapshot.processes) {
 		if (row.sample.kernelThread) continue;
 		if ((slope(row) ?? 0) >= floorPerMin) picked.push(row);
-		else if (ctx.isActive(`${rule}:${row.key}`)) active.push(row);
+		else if (raised.size > 0 && raised.has(row.key)) active.push(row);
 	}
 	picked.sort((a, b) => (slope(b) ?? 0) - (slope(a) ?? 0));
 	const chosen = picked.slice(0, max);
-	for (const row of picked.slice(max)) if (ctx.isActive(`${rule}:${row.key}`)) chosen.push(row);
+	for (const row of picked.slice(max)) if (raised.has(row.key)) chosen.push(row);
 	return [...chosen, ...active];
 }
 

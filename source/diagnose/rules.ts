@@ -43,8 +43,9 @@ export class Diagnoser {
 	analyze = (store: Store, snapshot: Snapshot): Finding[] => {
 		const nowMs = snapshot.sample?.monoMs;
 		if (nowMs === undefined) return [];
-		const isActive = (key: string) => this.latches.get(key)?.active ?? false;
-		const ctx = new RuleContext(store, snapshot, nowMs, this.thresholds, isActive);
+		const active = new Set<string>();
+		for (const [key, latch] of this.latches) if (latch.active) active.add(key);
+		const ctx = new RuleContext(store, snapshot, nowMs, this.thresholds, active);
 		const evaluations: Keyed[] = [
 			...processLeaks(ctx),
 			...fdLeaks(ctx),
@@ -72,12 +73,13 @@ export class Diagnoser {
 			if (finding) findings.push(finding);
 			if (latch.idle) this.latches.delete(key);
 		}
-		const living = new Set(snapshot.processes.map(row => row.key));
+		let living: Set<string> | null = null;
 		for (const [key, latch] of this.latches) {
 			if (seen.has(key)) continue;
 			// A process that is gone takes its verdicts with it; other subjects fade through clearMs.
 			const processKey = /^(?:process|fd)-leak:(.*)$/.exec(key)?.[1];
-			if (processKey !== undefined && !living.has(processKey)) {
+			if (processKey !== undefined) living ??= new Set(snapshot.processes.map(row => row.key));
+			if (processKey !== undefined && !living!.has(processKey)) {
 				this.latches.delete(key);
 				continue;
 			}

@@ -1,4 +1,4 @@
-import {theilSenPerMin, type Point} from '../store/trend.js';
+import type {Point} from '../store/trend.js';
 
 /** How a series moved over one window, measured robustly enough to base a verdict on. */
 export interface Trend {
@@ -6,7 +6,7 @@ export interface Trend {
 	spanMs: number;
 	/** Theil-Sen slope over the window, units per minute: one spike cannot move it. */
 	slopePerMin: number;
-	/** Theil-Sen slope over the newest third of the window: is it still moving now? */
+	/** Theil-Sen slope over the newest third of the window (at least 3 points): is it still moving now? */
 	recentSlopePerMin: number | null;
 	/** slopePerMin × span: the growth the trend claims. */
 	changeFromSlope: number;
@@ -61,6 +61,27 @@ export function bucketMedians(points: readonly Point[], sinceMs: number, maxBuck
 	return out;
 }
 
+/**
+ * Theil-Sen slope per minute, as trend.ts's theilSenPerMin, but sorting a Float64Array of the
+ * pairwise slopes natively: about ten times faster, and it runs several times per tick.
+ */
+export function theilSenPerMin(points: readonly Point[]): number | null {
+	const n = points.length;
+	if (n < 3) return null;
+	const slopes = new Float64Array((n * (n - 1)) / 2);
+	let count = 0;
+	for (let i = 0; i < n; i++) {
+		for (let j = i + 1; j < n; j++) {
+			const dt = points[j]!.tMs - points[i]!.tMs;
+			if (dt > 0) slopes[count++] = (points[j]!.value - points[i]!.value) / dt;
+		}
+	}
+	if (count === 0) return null;
+	const sorted = slopes.subarray(0, count).sort();
+	const mid = count >> 1;
+	return (count % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2) * 60_000;
+}
+
 /** The trend of the points newer than sinceMs; null with fewer than 3 usable points. */
 export function measure(points: readonly Point[], sinceMs: number, noise = 0): Trend | null {
 	const buckets = bucketMedians(points, sinceMs);
@@ -68,7 +89,8 @@ export function measure(points: readonly Point[], sinceMs: number, noise = 0): T
 	const slope = theilSenPerMin(buckets);
 	if (slope === null) return null;
 	const spanMs = buckets.at(-1)!.tMs - buckets[0]!.tMs;
-	const recent = buckets.slice(Math.floor((buckets.length * 2) / 3));
+	// The newest third, but never fewer than 3 points (a 60 s interval has few).
+	const recent = buckets.slice(Math.min(Math.floor((buckets.length * 2) / 3), buckets.length - 3));
 	let up = 0;
 	let down = 0;
 	let min = Infinity;
@@ -90,7 +112,7 @@ export function measure(points: readonly Point[], sinceMs: number, noise = 0): T
 	return {
 		spanMs,
 		slopePerMin: slope,
-		recentSlopePerMin: recent.length >= 3 ? theilSenPerMin(recent) : null,
+		recentSlopePerMin: theilSenPerMin(recent),
 		changeFromSlope: (slope * spanMs) / 60_000,
 		first: buckets[0]!.value,
 		last: buckets.at(-1)!.value,
