@@ -2,6 +2,8 @@ import yargs, {type Argv} from 'yargs';
 import {hideBin} from 'yargs/helpers';
 import {runBatch} from './cli/batch.js';
 import {durationOption, liveStore, UsageError, type CommonOptions} from './cli/options.js';
+import {cgroupLimits} from './diagnose/cgroupLimits.js';
+import {runCheck} from './diagnose/check.js';
 import {kmemCommand} from './kmem/command.js';
 import {Files} from './probe/files.js';
 import {runFullScreen} from './ui/run.js';
@@ -90,6 +92,23 @@ function parser(args: string[]): Argv {
 				if (!Number.isInteger(count) && count !== Infinity) throw new UsageError(`--count: "${String(argv.count)}" is not a whole number`);
 				if (count < 1) throw new UsageError(`--count: must be at least 1`);
 				process.exitCode = await runBatch({...options, json: argv.json, count, firstDelayMs: options.intervalMs}, process.stdout, lifetime());
+			},
+		)
+		.command(
+			'check',
+			'Watch for a while; exit 0 when no leak is suspected, 1 when one is (findings printed), 2 on usage errors',
+			y =>
+				y
+					.option('duration', {type: 'string', default: '3m', describe: 'How long to watch: seconds or a unit (90, 5m, 1h)', requiresArg: true})
+					.option('pid', {type: 'number', describe: 'Judge only this process', requiresArg: true}),
+			async argv => {
+				const options = common(argv);
+				const durationMs = durationOption('duration', argv.duration);
+				if (argv.pid !== undefined && (!Number.isInteger(argv.pid) || argv.pid < 1)) throw new UsageError(`--pid: "${String(argv.pid)}" is not a process id`);
+				process.exitCode = await runCheck(
+					{durationMs, intervalMs: options.intervalMs, pid: argv.pid, diagnoser: {limits: cgroupLimits}, makeStore: analyze => liveStore(options, analyze).store},
+					process.stdout,
+				);
 			},
 		)
 		.command(

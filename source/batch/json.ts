@@ -1,3 +1,4 @@
+import type {Finding} from '../diagnose/finding.js';
 import type {Snapshot} from '../store/store.js';
 
 /** One report as documented in the README ("JSON"): other tools rely on these names. */
@@ -29,6 +30,7 @@ export interface JsonReport {
 		events: Record<string, number | boolean | null> | null;
 		growthPerMin: number | null;
 	}> | null;
+	findings: Array<Pick<Finding, 'rule' | 'severity' | 'confidence' | 'subject' | 'message' | 'evidence'>>;
 	sources: Record<string, string>;
 }
 
@@ -118,6 +120,7 @@ export function toJsonReport(snapshot: Snapshot, top: number): JsonReport | null
 					growthPerMin: round(row.growthPerMin),
 				}))
 			: null,
+		findings: snapshot.findings.map(f => ({rule: f.rule, severity: f.severity, confidence: f.confidence, subject: f.subject, message: f.message, evidence: f.evidence})),
 		sources: {...sample.sources},
 	};
 }

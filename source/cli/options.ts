@@ -1,6 +1,8 @@
 import {Files} from '../probe/files.js';
 import {LiveSource} from '../source/live.js';
-import {Store} from '../store/store.js';
+import {cgroupLimits} from '../diagnose/cgroupLimits.js';
+import {Diagnoser} from '../diagnose/rules.js';
+import {Store, type StoreOptions} from '../store/store.js';
 import {parseDurationMs} from '../units.js';
 
 /** Options every mode shares, after validation. */
@@ -23,9 +25,9 @@ export function durationOption(name: string, value: unknown): number {
 	return ms;
 }
 
-/** A live store on the machine (or on the trees under --proc-root/--sys-root). */
-export function liveStore(options: CommonOptions): {store: Store; source: LiveSource} {
+/** A live store on the machine (or on the trees under --proc-root/--sys-root), with the verdict rules. */
+export function liveStore(options: CommonOptions, analyze: StoreOptions['analyze'] = new Diagnoser({limits: cgroupLimits}).analyze): {store: Store; source: LiveSource} {
 	const files = new Files({procRoot: options.procRoot, sysRoot: options.sysRoot});
 	const source = new LiveSource({files, pssAll: options.pssAll, detailTop: Math.max(20, Math.min(options.top, 200))});
-	return {source, store: new Store({source, intervalMs: options.intervalMs})};
+	return {source, store: new Store({source, intervalMs: options.intervalMs, analyze})};
 }

@@ -309,6 +309,11 @@ export class Store {
 		return {rss: history.rss.points(), anon: history.anon.points(), pss: history.pss.points(), fds: history.fds.points()};
 	}
 
+	/** Usage over time of one cgroup, by path. */
+	cgroupSeries(path: string): Point[] | null {
+		return this.cgroups.get(path)?.usage.points() ?? null;
+	}
+
 	slabSeries(name: string): {size: Point[]; objs: Point[]} | null {
 		const history = this.slabs.get(name);
 		return history ? {size: history.size.points(), objs: history.objs.points()} : null;
