@@ -22,7 +22,8 @@ export function parseProcStat(text: string): ProcStat | null {
 	const close = text.lastIndexOf(')');
 	if (open <= 0 || close < open) return null;
 	const pid = Number(text.slice(0, open));
-	const rest = text.slice(close + 2).split(' ');
+	// Only fields 3-24 are used; the other ~28 need not become strings (this runs per pid per tick).
+	const rest = text.slice(close + 2).split(' ', 22);
 	// rest[0] is field 3 (state); field N is rest[N - 3].
 	if (!Number.isInteger(pid) || rest.length < 22) return null;
 	const field = (n: number) => Number(rest[n - 3]);

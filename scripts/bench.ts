@@ -1,0 +1,218 @@
+/**
+ * `npm run bench`: what leaktop costs on a busy box. Spawns ~1000 and then ~5000 real sleeping
+ * processes and measures, at each size: sampling cost per tick (LiveSource.next + Store.ingest),
+ * CPU % of one core at a 1 s interval with the default options, exec → first JSON of the built
+ * CLI, and peak RSS. Prints a table; no pass/fail (targets: ≤ 1% of a core at 1000 processes,
+ * ≤ 3% at 5000, no tick over 50 ms). Sleepers are killed on every exit path, Ctrl-C included.
+ *
+ * Options: --sizes 1000,5000  --ticks 30  --cpu-seconds 20
+ */
+import {spawn, type ChildProcess} from 'node:child_process';
+import {readdirSync, readFileSync} from 'node:fs';
+import {fileURLToPath} from 'node:url';
+import {LiveSource} from '../source/source/live.js';
+import {Store} from '../source/store/store.js';
+
+const arg = (name: string, fallback: string) => {
+	const i = process.argv.indexOf(`--${name}`);
+	return i === -1 ? fallback : process.argv[i + 1]!;
+};
+const SIZES = arg('sizes', '1000,5000').split(',').map(Number);
+const TICKS = Number(arg('ticks', '30'));
+const CPU_SECONDS = Number(arg('cpu-seconds', '20'));
+const CLI = fileURLToPath(new URL('../dist/cli.js', import.meta.url));
+
+// One python3 forks the sleepers: each child dies with its parent (PR_SET_PDEATHSIG) and the
+// parent exits when our end of its stdin closes, so nothing outlives the benchmark.
+const FORKER = String.raw`
+import os, sys, signal, ctypes
+libc = ctypes.CDLL(None)
+n = int(sys.argv[1])
+for _ in range(n):
+    if os.fork() == 0:
+        libc.prctl(1, signal.SIGKILL)
+        if os.getppid() == 1:
+            os._exit(0)
+        sys.stdin.close()
+        signal.pause()
+        os._exit(0)
+sys.stdout.write('ready\n'); sys.stdout.flush()
+sys.stdin.read()
+`;
+
+const forkers: ChildProcess[] = [];
+
+function killSleepers(): void {
+	for (const child of forkers) {
+		try {
+			if (child.pid) process.kill(-child.pid, 'SIGKILL');
+		} catch {
+			// Already gone.
+		}
+	}
+	forkers.length = 0;
+}
+
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+	process.on(signal, () => {
+		killSleepers();
+		process.exit(130);
+	});
+}
+process.on('exit', killSleepers);
+
+const processCount = () => readdirSync('/proc').filter(name => /^\d+$/.test(name)).length;
+
+async function addSleepers(n: number): Promise<void> {
+	if (n <= 0) return;
+	const child = spawn('python3', ['-c', FORKER, String(n)], {stdio: ['pipe', 'pipe', 'inherit'], detached: true});
+	forkers.push(child);
+	await new Promise<void>((resolve, reject) => {
+		child.stdout!.once('data', () => resolve());
+		child.once('exit', code => reject(new Error(`sleeper forker exited ${code}`)));
+	});
+}
+
+const sleep = (ms: number) => new Promise(resolve => setTimeout(resolve, ms));
+const stats = (values: number[]) => {
+	const sorted = [...values].sort((a, b) => a - b);
+	const mean = values.reduce((a, b) => a + b, 0) / values.length;
+	return {mean, p95: sorted[Math.min(sorted.length - 1, Math.ceil(sorted.length * 0.95) - 1)]!, max: sorted.at(-1)!};
+};
+
+/** Back-to-back ticks with the default options: the cost of one sample, split into read and ingest. */
+function tickCost(): {total: ReturnType<typeof stats>; next: ReturnType<typeof stats>; ingest: ReturnType<typeof stats>; pssRead: number} {
+	const source = new LiveSource();
+	const store = new Store({source, intervalMs: 1000});
+	const total: number[] = [];
+	const next: number[] = [];
+	const ingest: number[] = [];
+	let pssRead = 0;
+	try {
+		store.tick(); // First sight of every pid: opens its stat and reads cmdline once.
+		for (let i = 0; i < TICKS; i++) {
+			const t0 = performance.now();
+			const sample = source.next();
+			const t1 = performance.now();
+			store.ingest(sample);
+			const t2 = performance.now();
+			next.push(t1 - t0);
+			ingest.push(t2 - t1);
+			total.push(t2 - t0);
+			pssRead = sample.processes.filter(p => p.pssBytes !== null).length;
+		}
+	} finally {
+		source.close();
+	}
+	return {total: stats(total), next: stats(next), ingest: stats(ingest), pssRead};
+}
+
+/** CPU used by real 1 s ticks (store.start, default options) as % of one core. */
+async function cpuAtOneSecond(seconds: number): Promise<{percent: number; ticks: number}> {
+	const source = new LiveSource();
+	const store = new Store({source, intervalMs: 1000});
+	store.tick();
+	await sleep(1000);
+	const cpu0 = process.cpuUsage();
+	const wall0 = performance.now();
+	const ticks0 = store.getSnapshot().ticks;
+	store.start(1000);
+	await sleep(seconds * 1000);
+	store.stop();
+	const cpu = process.cpuUsage(cpu0);
+	const wall = performance.now() - wall0;
+	const ticks = store.getSnapshot().ticks - ticks0;
+	source.close();
+	return {percent: ((cpu.user + cpu.system) / 1000 / wall) * 100, ticks};
+}
+
+/** Exec of the built CLI to its first byte on stdout, and the child's peak RSS (VmHWM). */
+async function execToFirstJson(args: string[]): Promise<{ms: number; totalMs: number; peakRssMiB: number}> {
+	const started = performance.now();
+	const child = spawn('node', [CLI, ...args], {stdio: ['ignore', 'pipe', 'inherit']});
+	let firstMs = Number.NaN;
+	let hwmKiB = 0;
+	const poll = setInterval(() => {
+		try {
+			const match = /VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'));
+			if (match) hwmKiB = Math.max(hwmKiB, Number(match[1]));
+		} catch {
+			// Exited between polls.
+		}
+	}, 20);
+	child.stdout!.once('data', () => {
+		firstMs = performance.now() - started;
+	});
+	child.stdout!.resume();
+	await new Promise(resolve => child.once('exit', resolve));
+	clearInterval(poll);
+	return {ms: firstMs, totalMs: performance.now() - started, peakRssMiB: hwmKiB / 1024};
+}
+
+const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+
+async function main(): Promise<void> {
+	const rows: Array<[string, ...string[]]> = [];
+	const cols: string[] = [];
+	const loadBefore = readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
+	for (const size of SIZES) {
+		await addSleepers(size - processCount());
+		await sleep(500);
+		const count = processCount();
+		process.stderr.write(`bench: ${count} processes\n`);
+		cols.push(`${count} procs`);
+		const cost = tickCost();
+		const cpu = await cpuAtOneSecond(CPU_SECONDS);
+		const snapshots: Array<Awaited<ReturnType<typeof execToFirstJson>>> = [];
+		const batches: Array<Awaited<ReturnType<typeof execToFirstJson>>> = [];
+		for (let i = 0; i < 3; i++) {
+			snapshots.push(await execToFirstJson(['snapshot', '--json']));
+			batches.push(await execToFirstJson(['batch', '--json', '-d', '0.1', '-n', '1']));
+		}
+		const cells = [
+			`${cost.total.mean.toFixed(1)} / ${cost.total.p95.toFixed(1)} / ${cost.total.max.toFixed(1)}`,
+			`${cost.next.mean.toFixed(1)} / ${cost.next.max.toFixed(1)}`,
+			`${cost.ingest.mean.toFixed(1)} / ${cost.ingest.max.toFixed(1)}`,
+			String(cost.pssRead),
+			`${cpu.percent.toFixed(2)}% (${cpu.ticks} ticks)`,
+			`${median(snapshots.map(s => s.ms)).toFixed(0)}`,
+			`${median(batches.map(s => s.ms)).toFixed(0)}`,
+			`${Math.max(...snapshots.map(s => s.peakRssMiB), ...batches.map(s => s.peakRssMiB)).toFixed(1)}`,
+		];
+		cells.forEach((cell, i) => {
+			rows[i] ??= [
+				[
+					'tick ms mean / p95 / max',
+					'  LiveSource.next ms mean / max',
+					'  Store.ingest ms mean / max',
+					'  processes with PSS after a tick',
+					'CPU of one core at 1 s',
+					'exec → first JSON, snapshot (ms)',
+					'exec → first JSON, batch -d 0.1 (ms)',
+					'CLI peak RSS (MiB)',
+				][i]!,
+			];
+			rows[i]!.push(cell);
+		});
+	}
+	killSleepers();
+	const bench = process.resourceUsage().maxRSS / 1024;
+	const width0 = Math.max(...rows.map(r => r[0].length));
+	const widths = cols.map((c, i) => Math.max(c.length, ...rows.map(r => r[i + 1]!.length)));
+	const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(width0) : c.padStart(widths[i - 1]!))).join('  ');
+	console.log(`leaktop benchmark — ${ticksNote()}; load average before: ${loadBefore}`);
+	console.log(line(['', ...cols]));
+	for (const row of rows) console.log(line(row));
+	console.log(`bench process peak RSS (tsx + sources + stores): ${bench.toFixed(1)} MiB`);
+	console.log('targets: ≤ 1% of a core at 1000 processes, ≤ 3% at 5000, no tick > 50 ms. snapshot waits 0.5 s on purpose.');
+}
+
+function ticksNote(): string {
+	return `${TICKS} back-to-back ticks, ${CPU_SECONDS} s of 1 s ticks, defaults (detailTop 20, PSS budget 5 ms), ${readdirSync('/sys/devices/system/cpu').filter(n => /^cpu\d+$/.test(n)).length} CPUs`;
+}
+
+try {
+	await main();
+} finally {
+	killSleepers();
+}
