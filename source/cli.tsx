@@ -1,7 +1,8 @@
 import yargs, {type Argv} from 'yargs';
 import {hideBin} from 'yargs/helpers';
 import {runBatch} from './cli/batch.js';
-import {durationOption, liveStore, UsageError, type CommonOptions} from './cli/options.js';
+import {runRecord, runReport} from './cli/recordCommands.js';
+import {durationOption, liveStore, sizeOption, UsageError, type CommonOptions} from './cli/options.js';
 import {cgroupLimits} from './diagnose/cgroupLimits.js';
 import {runCheck} from './diagnose/check.js';
 import {kmemCommand} from './kmem/command.js';
@@ -109,6 +110,33 @@ function parser(args: string[]): Argv {
 					{durationMs, intervalMs: options.intervalMs, pid: argv.pid, diagnoser: {limits: cgroupLimits}, makeStore: analyze => liveStore(options, analyze).store},
 					process.stdout,
 				);
+			},
+		)
+		.command(
+			'record <file>',
+			'Record samples to FILE without a screen (for nohup, systemd, tmux); SIGTERM or Ctrl-C finish the file cleanly',
+			y =>
+				y
+					.positional('file', {type: 'string', describe: 'Recording file (appended to when it exists)'})
+					.option('duration', {type: 'string', describe: 'Stop after this long: seconds or a unit (90, 15m, 8h)', requiresArg: true})
+					.option('max-size', {type: 'string', describe: 'Keep the file and its rotated segments under this size (20M, 1G); the oldest data goes first', requiresArg: true}),
+			async argv => {
+				const options = common(argv);
+				const durationMs = argv.duration === undefined ? Infinity : durationOption('duration', argv.duration);
+				const maxSizeBytes = argv.maxSize === undefined ? undefined : sizeOption('max-size', argv.maxSize);
+				process.exitCode = await runRecord({...options, file: String(argv.file), durationMs, maxSizeBytes, version: VERSION}, lifetime());
+			},
+		)
+		.command(
+			'report <file>',
+			'Summarise a recording: verdicts over time, top growers, memory at start vs end, available memory timeline',
+			y =>
+				y
+					.positional('file', {type: 'string', describe: 'Recording file'})
+					.option('json', {type: 'boolean', default: false, describe: 'JSON instead of text'})
+					.option('svg', {type: 'string', describe: 'Also write the available-memory timeline as an SVG picture here', requiresArg: true}),
+			async argv => {
+				process.exitCode = runReport({file: String(argv.file), json: argv.json, svg: argv.svg}, process.stdout, process.stderr);
 			},
 		)
 		.command(

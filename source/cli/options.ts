@@ -3,7 +3,7 @@ import {LiveSource} from '../source/live.js';
 import {cgroupLimits} from '../diagnose/cgroupLimits.js';
 import {Diagnoser} from '../diagnose/rules.js';
 import {Store, type StoreOptions} from '../store/store.js';
-import {parseDurationMs} from '../units.js';
+import {parseDurationMs, parseSizeBytes} from '../units.js';
 
 /** Options every mode shares, after validation. */
 export interface CommonOptions {
@@ -23,6 +23,13 @@ export function durationOption(name: string, value: unknown): number {
 	const ms = parseDurationMs(String(value));
 	if (ms === null || ms <= 0) throw new UsageError(`--${name}: "${String(value)}" is not a duration (try 2, 0.5, 90s, 15m, 8h)`);
 	return ms;
+}
+
+/** A size in bytes or with a binary unit (`20M`, `1.5G`), strictly positive. */
+export function sizeOption(name: string, value: unknown): number {
+	const bytes = parseSizeBytes(String(value));
+	if (bytes === null || bytes <= 0) throw new UsageError(`--${name}: "${String(value)}" is not a size (try 20M, 500K, 2G)`);
+	return bytes;
 }
 
 /** A live store on the machine (or on the trees under --proc-root/--sys-root), with the verdict rules. */
