@@ -57,7 +57,7 @@ export function toTextReport(snapshot: Snapshot, top: number, slabTop = 10): str
 	for (const row of snapshot.processes.slice(0, top)) {
 		const p = row.sample;
 		lines.push(
-			`${lpad(String(p.pid), 7)} ${pad(p.user, 9)}${[p.rssBytes, p.pssBytes, p.anonBytes, p.swapBytes].map(v => lpad(formatBytes(v), 8)).join('')}${lpad(formatDelta(row.rssDeltaBytes), 8)}${lpad(formatRatePerMin(row.rssGrowthPerMin), 13)}  ${p.cmdline || `[${p.comm}]`}`,
+			`${lpad(String(p.pid), 7)} ${pad(p.user, 9)}${[p.rssBytes, p.pssBytes, p.anonBytes, p.swapBytes].map(v => lpad(formatBytes(v), 8)).join('')}${lpad(formatDelta(row.rssDeltaBytes), 8)}${lpad(formatRatePerMin(row.rssGrowthPerMin), 13)}  ${p.state === 'Z' ? `[${p.comm}] <defunct>` : p.cmdline || `[${p.comm}]`}`,
 		);
 	}
 	if (snapshot.slabs.length > 0) {

@@ -61,4 +61,7 @@ test('text report: free-style rows, "no swap", n/a for missing values, reasons i
 	assert.match(text, /\[kworker\/0:1\]$/m);
 	assert.match(text, /^dentry +/m);
 	assert.equal(toTextReport(new Store({source: new ListSource([])}).getSnapshot(), 5), 'leaktop: no sample yet\n');
+	const zombie = new Store({source: new ListSource([])});
+	zombie.ingest(sampleAt({sec: 0, processes: [processSample(9, {state: 'Z', cmdline: '', comm: 'python3', rssBytes: 0})]}));
+	assert.match(toTextReport(zombie.getSnapshot(), 5), /\[python3\] <defunct>$/m);
 });
