@@ -93,6 +93,7 @@ export function buildReport(samples: Iterable<Sample>, notes: string[] = [], tim
 			}
 		}
 		for (const p of sample.processes) {
+			if (p.state === 'Z') continue; // A zombie's zero RSS is its exit, not a shrink.
 			const key = `${p.pid}:${p.startTime}`;
 			const span = processes.get(key);
 			if (span) {
