@@ -1,7 +1,9 @@
 import yargs, {type Argv} from 'yargs';
 import {hideBin} from 'yargs/helpers';
 import {runBatch} from './cli/batch.js';
+import {openRecorder, RecordError, recordEveryTick} from './cli/record.js';
 import {runRecord, runReport} from './cli/recordCommands.js';
+import type {RecordingWriter} from './record/writer.js';
 import {durationOption, liveStore, sizeOption, UsageError, type CommonOptions} from './cli/options.js';
 import {cgroupLimits} from './diagnose/cgroupLimits.js';
 import {runCheck} from './diagnose/check.js';
@@ -43,7 +45,7 @@ function parser(args: string[]): Argv {
 		.scriptName('leaktop')
 		.usage('$0 [command] [options]\n\nFinds memory leaks on Linux: free, vmstat, ps, pmap and slabtop on one live screen.')
 		.option('interval', {alias: 'd', type: 'string', default: '2', describe: 'Refresh interval: seconds or a unit (0.5, 2, 90s, 15m)', requiresArg: true})
-		.option('top', {type: 'number', default: 20, describe: 'How many processes to list (a large value lists all)', requiresArg: true})
+		.option('top', {type: 'string', default: '20', describe: 'How many processes to list (a large value lists all)', requiresArg: true})
 		.option('pss-all', {type: 'boolean', default: false, describe: 'Read PSS for every process, not just the largest (takes each one’s mmap lock)'})
 		.option('proc-root', {type: 'string', default: '/proc', describe: 'Where procfs is mounted (a host’s /proc inside a container)', requiresArg: true})
 		.option('sys-root', {type: 'string', default: '/sys', describe: 'Where sysfs is mounted', requiresArg: true})
@@ -54,7 +56,8 @@ function parser(args: string[]): Argv {
 			y =>
 				y
 					.option('pid', {type: 'number', describe: 'Open drilled into this process', requiresArg: true})
-					.option('slab', {type: 'string', describe: 'Open drilled into this slab cache', requiresArg: true}),
+					.option('slab', {type: 'string', describe: 'Open drilled into this slab cache', requiresArg: true})
+					.option('record', {type: 'string', describe: 'Record while watching (as leaktop record FILE)', requiresArg: true}),
 			async argv => {
 				const options = common(argv);
 				if (argv.pid !== undefined && (!Number.isInteger(argv.pid) || argv.pid < 1)) throw new UsageError(`--pid: "${String(argv.pid)}" is not a process id`);
@@ -66,7 +69,30 @@ function parser(args: string[]): Argv {
 				const {store, source} = liveStore(options);
 				const initialTarget = argv.pid !== undefined ? {kind: 'process' as const, pid: argv.pid} : argv.slab ? {kind: 'slab' as const, name: argv.slab} : undefined;
 				if (initialTarget?.kind === 'process') store.setSelected([initialTarget.pid]);
-				process.exitCode = await runFullScreen({store, color: options.color, initialTarget, onExit: () => source.close()});
+				let recorder: RecordingWriter | null = null;
+				let status: string | undefined;
+				if (argv.record) {
+					store.tick();
+					try {
+						recorder = openRecorder(argv.record, store.current().sample!, undefined, VERSION);
+					} catch (error) {
+						if (error instanceof RecordError) throw new UsageError(`--record: ${error.message}`);
+						throw error;
+					}
+					recorder.append(store.current().sample!);
+					recordEveryTick(store, recorder, message => process.stderr.write(`leaktop: ${message}\n`));
+					status = `● recording to ${argv.record}`;
+				}
+				process.exitCode = await runFullScreen({
+					store,
+					color: options.color,
+					initialTarget,
+					status,
+					onExit: () => {
+						source.close();
+						recorder?.close();
+					},
+				});
 			},
 		)
 		.command(
@@ -163,7 +189,10 @@ function parser(args: string[]): Argv {
 		.wrap(Math.min(100, process.stdout.columns || 100))
 		.exitProcess(false)
 		.fail((message, error) => {
-			throw error instanceof UsageError || !error ? new UsageError(message ?? error?.message ?? 'bad arguments') : error;
+			// yargs reports its own validation (unknown option, missing value) as a message or a YError.
+			if (error instanceof UsageError) throw error;
+			if (message || !error || error.name === 'YError') throw new UsageError(message ?? error?.message ?? 'bad arguments');
+			throw error;
 		});
 }
 
@@ -180,7 +209,7 @@ async function main(): Promise<void> {
 		await parser(args).parseAsync();
 	} catch (error) {
 		if (error instanceof UsageError) {
-			process.stderr.write(`leaktop: ${error.message.split('\n')[0]}\nTry 'leaktop --help'.\n`);
+			process.stderr.write(`leaktop: ${error.message.split('\n')[0]} (see leaktop --help)\n`);
 			process.exitCode = 2;
 			return;
 		}

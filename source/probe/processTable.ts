@@ -1,7 +1,7 @@
 import type {CgroupHierarchy} from './cgroup.js';
 import {cgroupOfPid} from './cgroupContainer.js';
 import type {Files, KeptFile} from './files.js';
-import {isKernelThread, parsePasswd, parseProcStat, parseProcStatus, parseSmapsRollup, printable, sanitizeCmdline, type ProcStatus} from './process.js';
+import {isKernelThread, parsePasswd, parseProcStat, parseProcStatus, parseSmapsRollup, parseStatm, printable, sanitizeCmdline, type ProcStat, type ProcStatus} from './process.js';
 import type {Reason} from './result.js';
 import type {ProcessSample} from './sample.js';
 
@@ -25,25 +25,39 @@ export interface Scan {
 
 interface Tracked {
 	startTime: number;
+	/** Kept open and re-read: statm every tick (rss), stat now and then (state, comm, ppid). */
+	statm: KeptFile | null;
 	stat: KeptFile | null;
+	/** The last stat reading: identity and the fields that change rarely. */
+	last: ProcStat;
+	statReadTick: number;
 	cmdline: string;
 	cgroup: {path: string; name: string} | null;
 	uid: number;
 	kernelThread: boolean;
-	/** Last PSS reading, carried between budgeted reads; pssReadAt orders the round robin. */
+	/** Last PSS reading, carried between budgeted reads. */
 	pss: ReturnType<typeof parseSmapsRollup>;
 	pssReadAt: number;
+	/** What the last smaps_rollup read cost, to keep a big process from blowing the tick budget. */
+	pssCostMs: number;
 }
 
+/** stat is re-read every this many ticks (spread over pids) and every tick for detailed processes. */
+const STAT_EVERY_TICKS = 5;
+/** PSS moves slowly and costs ~9 ms per GiB of RSS: one process's is refreshed at most this often. */
+const PSS_REFRESH_MS = 10_000;
+
 /**
- * Keeps one open /proc/PID/stat per process and re-reads it each tick (3-6 µs instead of 15-20 µs
+ * Keeps /proc/PID/statm and stat open per process and re-reads them (a few µs instead of 15-20 µs
  * for open+read+close; a kept fd of an exited pid fails with ESRCH, so a reused pid is never
- * mistaken for the old process). The expensive files are read only for the processes that matter.
+ * mistaken for the old process). statm, a third of stat's cost to the kernel, is read every tick;
+ * stat every few. The expensive files are read only for the processes that matter.
  */
 export class ProcessScanner {
 	private readonly tracked = new Map<number, Tracked>();
 	private users: Map<number, string> | null = null;
 	private canKeep = true;
+	private tick = 0;
 
 	constructor(
 		private readonly files: Files,
@@ -53,6 +67,7 @@ export class ProcessScanner {
 	) {}
 
 	scan(options: ScanOptions): Scan {
+		this.tick++;
 		const listing = this.files.listDir(this.files.procRoot);
 		if (!listing.ok) return {processes: [], hidden: 0, sources: {processes: listing.reason, pss: listing.reason}};
 		const seen = new Set<number>();
@@ -62,7 +77,7 @@ export class ProcessScanner {
 			const code = name.charCodeAt(0);
 			if (code < 48 || code > 57) continue;
 			const pid = Number(name);
-			const sample = this.readOne(pid);
+			const sample = this.readOne(pid, options.detailPids.has(pid));
 			if (sample) {
 				seen.add(pid);
 				processes.push(sample);
@@ -70,68 +85,94 @@ export class ProcessScanner {
 				hidden++;
 			}
 		}
-		for (const [pid, tracked] of this.tracked) {
-			if (!seen.has(pid)) {
-				tracked.stat?.close();
-				this.tracked.delete(pid);
-			}
-		}
+		for (const [pid, tracked] of this.tracked) if (!seen.has(pid)) this.forget(pid, tracked);
 		const pss = this.addDetail(processes, options);
 		return {processes, hidden, sources: {processes: 'ok', pss}};
 	}
 
 	close(): void {
-		for (const tracked of this.tracked.values()) tracked.stat?.close();
-		this.tracked.clear();
+		for (const [pid, tracked] of this.tracked) this.forget(pid, tracked);
 	}
 
-	private readOne(pid: number): ProcessSample | null {
+	private forget(pid: number, tracked: Tracked): void {
+		tracked.statm?.close();
+		tracked.stat?.close();
+		this.tracked.delete(pid);
+	}
+
+	private keep(path: string): KeptFile | null {
+		if (!this.canKeep) return null;
+		const kept = this.files.keep(path);
+		if (!kept.ok && kept.reason === 'EIO') this.canKeep = false; // EMFILE: plain reads from now on.
+		return kept.ok ? kept.value : null;
+	}
+
+	private readKeptOr(kept: KeptFile | null, path: string) {
+		return kept ? kept.read(4096) : this.files.readText(path, 4096);
+	}
+
+	/** First sight of a pid: its identity and the files read once per process. */
+	private track(pid: number): Tracked | null {
+		const statPath = this.files.proc(String(pid), 'stat');
+		const stat = this.keep(statPath);
+		const text = this.readKeptOr(stat, statPath);
+		const parsed = text.ok ? parseProcStat(text.value) : null;
+		if (!parsed) {
+			stat?.close();
+			return null;
+		}
+		const kernelThread = isKernelThread(parsed);
+		const status = kernelThread ? null : this.files.readText(this.files.proc(String(pid), 'status'), 16384);
+		const cmdline = kernelThread ? null : this.files.readBytes(this.files.proc(String(pid), 'cmdline'), 4096);
+		const cgroup = kernelThread ? null : cgroupOfPid(this.files, pid, this.hierarchy ?? undefined);
+		const tracked: Tracked = {
+			startTime: parsed.startTime,
+			statm: this.keep(this.files.proc(String(pid), 'statm')),
+			stat,
+			last: parsed,
+			statReadTick: this.tick,
+			cmdline: cmdline?.ok ? sanitizeCmdline(cmdline.value) : '',
+			cgroup: cgroup?.ok ? {path: cgroup.value.path, name: cgroup.value.kind === 'root' ? '' : cgroup.value.name} : null,
+			// Kernel threads are root's; a user process whose status cannot be read is unknown, not root.
+			uid: kernelThread ? 0 : status?.ok ? (parseProcStatus(status.value).uid ?? -1) : -1,
+			kernelThread,
+			pss: null,
+			pssReadAt: -Infinity,
+			pssCostMs: 0,
+		};
+		this.tracked.set(pid, tracked);
+		return tracked;
+	}
+
+	private readOne(pid: number, detailed: boolean): ProcessSample | null {
 		let tracked = this.tracked.get(pid);
-		let text = tracked?.stat ? tracked.stat.read(4096) : null;
-		if (tracked && (!text || !text.ok)) {
-			// Exited, or a pid reused since: a fresh open decides which.
-			tracked.stat?.close();
-			this.tracked.delete(pid);
-			tracked = undefined;
-			text = null;
-		}
-		const path = this.files.proc(String(pid), 'stat');
+		let fresh = false;
 		if (!tracked) {
-			const kept = this.canKeep ? this.files.keep(path) : null;
-			if (kept && !kept.ok && kept.reason === 'EIO') this.canKeep = false; // EMFILE: fall back to plain reads.
-			text = kept?.ok ? kept.value.read(4096) : this.files.readText(path, 4096);
+			tracked = this.track(pid) ?? undefined;
+			if (!tracked) return null;
+			fresh = true;
+		}
+		const statmText = this.readKeptOr(tracked.statm, this.files.proc(String(pid), 'statm'));
+		const statm = statmText.ok ? parseStatm(statmText.value) : null;
+		if (!statm) {
+			// Exited, or the pid reused since: a fresh look decides which.
+			this.forget(pid, tracked);
+			return fresh ? null : this.readOne(pid, detailed);
+		}
+		// A zombie's statm is all zeros: its state must be seen now, not in a few ticks.
+		const statDue = !fresh && (detailed || statm.residentPages === 0 || (this.tick + pid) % STAT_EVERY_TICKS === 0);
+		if (statDue) {
+			const statPath = this.files.proc(String(pid), 'stat');
+			const text = this.readKeptOr(tracked.stat, statPath);
 			const stat = text.ok ? parseProcStat(text.value) : null;
-			if (!stat) {
-				if (kept?.ok) kept.value.close();
-				return null;
+			if (!stat || stat.startTime !== tracked.startTime) {
+				this.forget(pid, tracked);
+				return stat ? this.readOne(pid, detailed) : null;
 			}
-			const kernelThread = isKernelThread(stat);
-			const status = kernelThread ? null : this.files.readText(this.files.proc(String(pid), 'status'), 16384);
-			const cmdline = kernelThread ? null : this.files.readBytes(this.files.proc(String(pid), 'cmdline'), 4096);
-			const cgroup = kernelThread ? null : cgroupOfPid(this.files, pid, this.hierarchy ?? undefined);
-			tracked = {
-				startTime: stat.startTime,
-				stat: kept?.ok ? kept.value : null,
-				cmdline: cmdline?.ok ? sanitizeCmdline(cmdline.value) : '',
-				cgroup: cgroup?.ok ? {path: cgroup.value.path, name: cgroup.value.kind === 'root' ? '' : cgroup.value.name} : null,
-				// Kernel threads are root's; a user process whose status cannot be read is unknown, not root.
-				uid: kernelThread ? 0 : status?.ok ? (parseProcStatus(status.value).uid ?? -1) : -1,
-				kernelThread,
-				pss: null,
-				pssReadAt: 0,
-			};
-			this.tracked.set(pid, tracked);
-		} else if (!text) {
-			text = this.files.readText(path, 4096);
+			tracked.last = stat;
+			tracked.statReadTick = this.tick;
 		}
-		if (!text?.ok) return null;
-		const stat = parseProcStat(text.value);
-		if (!stat) return null;
-		if (stat.startTime !== tracked.startTime) {
-			this.tracked.delete(pid);
-			tracked.stat?.close();
-			return this.readOne(pid);
-		}
+		const stat = tracked.last;
 		return {
 			pid,
 			startTime: stat.startTime,
@@ -142,8 +183,8 @@ export class ProcessScanner {
 			user: this.userName(tracked.uid),
 			cmdline: tracked.cmdline,
 			kernelThread: tracked.kernelThread,
-			rssBytes: stat.rssPages * this.pageSize,
-			vszBytes: stat.vszBytes,
+			rssBytes: statm.residentPages * this.pageSize,
+			vszBytes: statm.sizePages * this.pageSize,
 			anonBytes: null,
 			fileBytes: null,
 			shmemBytes: null,
@@ -171,19 +212,24 @@ export class ProcessScanner {
 			const fds = this.files.listDir(this.files.proc(String(p.pid), 'fd'));
 			if (fds.ok) p.fdCount = fds.value.length;
 		}
-		// PSS under a time budget: the pids asked for first, then the least recently read.
+		// PSS under a time budget: the pids asked for first, then the least recently read; a
+		// process read within PSS_REFRESH_MS keeps its value, one that would overrun the budget waits.
 		const started = performance.now();
-		const order = [...detail].sort((a, b) => {
-			const wanted = Number(options.detailPids.has(b.pid)) - Number(options.detailPids.has(a.pid));
-			return wanted || this.tracked.get(a.pid)!.pssReadAt - this.tracked.get(b.pid)!.pssReadAt;
-		});
+		const now = started;
+		const wanted = (p: ProcessSample) => options.detailPids.has(p.pid);
+		const order = detail
+			.filter(p => options.pssAll || wanted(p) || now - this.tracked.get(p.pid)!.pssReadAt >= PSS_REFRESH_MS)
+			.sort((a, b) => Number(wanted(b)) - Number(wanted(a)) || this.tracked.get(a.pid)!.pssReadAt - this.tracked.get(b.pid)!.pssReadAt);
 		let failure: Reason | null = null;
 		let anyOk = false;
 		for (const p of order) {
-			if (!options.pssAll && performance.now() - started > options.pssBudgetMs) break;
 			const tracked = this.tracked.get(p.pid)!;
+			const spent = performance.now() - started;
+			if (!options.pssAll && !wanted(p) && spent + tracked.pssCostMs > options.pssBudgetMs && spent > 0) continue;
+			const before = performance.now();
 			const text = this.files.readText(this.files.proc(String(p.pid), 'smaps_rollup'), 8192);
 			tracked.pssReadAt = performance.now();
+			tracked.pssCostMs = tracked.pssReadAt - before;
 			const rollup = text.ok ? parseSmapsRollup(text.value) : null;
 			if (!text.ok) failure ??= text.reason;
 			if (!rollup) continue;

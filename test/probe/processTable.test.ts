@@ -44,7 +44,7 @@ test('a captured /proc: every pid read, kernel threads and zombie labelled, name
 	const paren = all.get(pids.paren)!;
 	assert.equal(paren.comm, 'a) b (c');
 	assert.equal(paren.startTime, 143761);
-	assert.equal(paren.rssBytes, 3448 * PAGE);
+	assert.equal(paren.rssBytes, 3471 * PAGE, 'RSS from statm (captured a moment after stat, which said 3448)');
 	assert.equal(paren.anonBytes, 7008 * KiB);
 	assert.equal(paren.fileBytes, 6876 * KiB);
 	assert.equal(paren.threads, 1);
@@ -78,7 +78,7 @@ test('smaps_rollup EACCES (not root, or a sandboxed pid 1): PSS n/a with the rea
 	assert.equal(scan.sources.pss, 'EACCES');
 	assert.ok(scan.processes.every(p => p.pssBytes === null && p.ussBytes === null));
 	const paren = byPid(scan).get(pids.paren)!;
-	assert.equal(paren.rssBytes, 3448 * PAGE);
+	assert.equal(paren.rssBytes, 3471 * PAGE, 'RSS from statm (captured a moment after stat, which said 3448)');
 	assert.equal(paren.anonBytes, 7008 * KiB);
 });
 
@@ -89,7 +89,7 @@ test('a process exiting between readdir and read is counted hidden; other pids a
 	assert.equal(scan.processes.length, Object.keys(pids).length - 1);
 	const raced = scanWith(realFiles({deny: path => (path.endsWith(`/${pids.paren}/smaps_rollup`) || path.endsWith(`/${pids.paren}/status`) ? 'ESRCH' : undefined)}));
 	const paren = byPid(raced).get(pids.paren)!;
-	assert.equal(paren.rssBytes, 3448 * PAGE, 'stat was read, so the row stays');
+	assert.equal(paren.rssBytes, 3471 * PAGE, 'statm was read, so the row stays');
 	assert.equal(paren.anonBytes, null);
 	assert.equal(paren.pssBytes, null);
 	assert.equal(paren.user, '?', 'status unreadable: owner unknown, not root');
