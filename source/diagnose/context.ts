@@ -60,8 +60,15 @@ export interface GrowthBar {
 	minRatePerMin: number;
 	minGrowth: number;
 	minSteadiness: number;
-	/** Share of the claimed growth the long window may have given back (a churning working set gives it all back). */
+	/** Share of the claimed growth the series may have given back (a churning working set gives it all back). */
 	maxFallBackShare: number;
+	/**
+	 * Where the giving back is looked for: over the long window even when the short one speaks
+	 * (one process: its working set may churn slower than the short window), or only within the
+	 * window that speaks (a machine-wide sum, where an unrelated big free minutes ago must not
+	 * blind the rule).
+	 */
+	fallBackOver: 'long' | 'own';
 }
 
 /**
@@ -80,7 +87,7 @@ export function growing(long: Trend | null, short: Trend | null, bar: GrowthBar,
 		trend.steadiness >= steadiness &&
 		trend.recentSlopePerMin !== null &&
 		trend.recentSlopePerMin >= (bar.minRatePerMin * k) / 2 &&
-		(long ?? trend).drawdown <= bar.maxFallBackShare * trend.changeFromSlope;
+		(bar.fallBackOver === 'long' ? (long ?? trend) : trend).drawdown <= bar.maxFallBackShare * trend.changeFromSlope;
 	if (clears(long)) return long;
 	if (clears(short)) return short;
 	return null;

@@ -40,7 +40,7 @@ function growingCaches(ctx: RuleContext, sinceMs: number): CacheGrowth[] {
  */
 export function slabLeak(ctx: RuleContext): Keyed[] {
 	const t = ctx.t;
-	const bar = {minRatePerMin: t.slab.minRatePerMin, minGrowth: t.slab.minGrowthBytes, minSteadiness: t.slab.minSteadiness, maxFallBackShare: t.process.maxFallBackShare};
+	const bar = {minRatePerMin: t.slab.minRatePerMin, minGrowth: t.slab.minGrowthBytes, minSteadiness: t.slab.minSteadiness, maxFallBackShare: t.process.maxFallBackShare, fallBackOver: 'own' as const};
 	const [long, short] = ctx.trends2('sUnreclaimBytes');
 	const raised = growing(long, short, bar, t.minWindowMs, 'raise');
 	const held = raised ?? growing(long, short, bar, t.minWindowMs, 'hold');
@@ -93,7 +93,7 @@ export function kernelNoOwner(ctx: RuleContext): Keyed[] {
 	const growers: Array<{label: string; hint: string; metric: SystemMetric; trend: Trend; raised: boolean}> = [];
 	for (const part of OWNERLESS) {
 		const minGrowth = part.metric === 'unexplainedBytes' ? t.kernel.unexplainedMinGrowthBytes : t.kernel.minGrowthBytes;
-		const bar = {minRatePerMin: t.kernel.minRatePerMin, minGrowth, minSteadiness: t.kernel.minSteadiness, maxFallBackShare: t.process.maxFallBackShare};
+		const bar = {minRatePerMin: t.kernel.minRatePerMin, minGrowth, minSteadiness: t.kernel.minSteadiness, maxFallBackShare: t.process.maxFallBackShare, fallBackOver: 'own' as const};
 		const [long, short] = ctx.trends2(part.metric);
 		const raised = growing(long, short, bar, t.minWindowMs, 'raise');
 		const held = raised ?? growing(long, short, bar, t.minWindowMs, 'hold');

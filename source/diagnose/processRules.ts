@@ -33,7 +33,7 @@ const name = (row: ProcessRow) => `pid ${row.sample.pid} (${row.sample.comm})`;
  */
 export function processLeaks(ctx: RuleContext): Keyed[] {
 	const t = ctx.t;
-	const bar = {...t.process, minGrowth: t.process.minGrowthBytes};
+	const bar = {...t.process, minGrowth: t.process.minGrowthBytes, fallBackOver: 'long' as const};
 	const out: Keyed[] = [];
 	for (const row of candidates(ctx, 'process-leak', r => r.rssGrowthPerMin, t.process.minRatePerMin / 4, t.process.maxCandidates)) {
 		const series = ctx.store.processSeries(row.key);
@@ -85,7 +85,7 @@ export function processLeaks(ctx: RuleContext): Keyed[] {
 /** Descriptor leak suspect: a process's open-fd count growing steadily (read for the processes that get detail). */
 export function fdLeaks(ctx: RuleContext): Keyed[] {
 	const t = ctx.t;
-	const bar = {...t.fd, maxFallBackShare: t.process.maxFallBackShare};
+	const bar = {...t.fd, maxFallBackShare: t.process.maxFallBackShare, fallBackOver: 'long' as const};
 	const out: Keyed[] = [];
 	for (const row of candidates(ctx, 'fd-leak', r => r.fdGrowthPerMin, t.fd.minRatePerMin / 4, t.process.maxCandidates)) {
 		const series = ctx.store.processSeries(row.key);

@@ -25,7 +25,7 @@ export type LimitsProvider = (store: Store, snapshot: Snapshot) => MemoryLimit[]
 /** Pinned memory: available falling steadily and not coming back. Names who holds the difference. */
 export function pinnedMemory(ctx: RuleContext): Keyed[] {
 	const t = ctx.t;
-	const bar = {minRatePerMin: t.pinned.minRatePerMin, minGrowth: t.pinned.minFallBytes, minSteadiness: t.pinned.minSteadiness, maxFallBackShare: t.pinned.maxRecoveredShare};
+	const bar = {minRatePerMin: t.pinned.minRatePerMin, minGrowth: t.pinned.minFallBytes, minSteadiness: t.pinned.minSteadiness, maxFallBackShare: t.pinned.maxRecoveredShare, fallBackOver: 'own' as const};
 	const [long, short] = ctx.trends2('availableBytes').map(negate) as [Trend | null, Trend | null];
 	const raised = growing(long, short, bar, t.minWindowMs, 'raise');
 	const held = raised ?? growing(long, short, bar, t.minWindowMs, 'hold');
@@ -66,31 +66,34 @@ export function pinnedMemory(ctx: RuleContext): Keyed[] {
 }
 
 /**
- * Not a leak — cache: buff/cache rose over the window while available memory held, so the
- * memory "used" went to the page cache, which the kernel hands back on demand.
+ * Not a leak — cache: buff/cache rose over the window and accounts for most of the memory taken
+ * from free ("used" in the old sense, total − free), which the kernel hands back on demand.
  */
 export function cacheNotLeak(ctx: RuleContext): Keyed[] {
 	const t = ctx.t;
 	const cache = ctx.trend('buffCacheBytes', t.windowMs);
-	const available = ctx.trend('availableBytes', t.windowMs);
 	const free = ctx.trend('freeBytes', t.windowMs);
-	if (!cache || !available || cache.spanMs < t.minWindowMs) return [{key: 'cache-not-leak:system', evaluation: {raise: false, hold: false, finding: null}}];
-	const rise = cache.last - cache.min;
-	const availableFall = Math.max(0, available.first - available.last);
-	const raise = rise >= t.cache.minGrowthBytes && availableFall <= t.cache.maxAvailableFallShare * rise;
-	const hold = rise >= t.cache.minGrowthBytes / 2 && availableFall <= 2 * t.cache.maxAvailableFallShare * rise;
+	const available = ctx.trend('availableBytes', t.windowMs);
+	if (!cache || !free || cache.spanMs < t.minWindowMs) return [{key: 'cache-not-leak:system', evaluation: {raise: false, hold: false, finding: null}}];
+	const rise = cache.last - cache.first;
+	const taken = free.first - free.last;
+	const explains = (share: number) => rise >= (1 - share) * taken;
+	const raise = rise >= t.cache.minGrowthBytes && explains(t.cache.maxUnexplainedShare);
+	const hold = rise >= t.cache.minGrowthBytes / 2 && explains(2 * t.cache.maxUnexplainedShare);
+	const availableChange = available ? available.last - available.first : null;
+	const held = availableChange !== null && availableChange > -t.cache.maxUnexplainedShare * rise;
 	const finding: Finding | null = hold
 		? {
 				rule: 'cache-not-leak',
 				severity: 'info',
-				confidence: round2(Math.max(0.5, 1 - availableFall / rise)),
+				confidence: round2(Math.min(1, Math.max(0.5, rise / Math.max(taken, 1)))),
 				subject: 'system',
-				message: `Not a leak: buff/cache grew by ${formatBytes(rise)} over ${formatSpan(cache.spanMs)} while available memory held (${formatDelta(available.last - available.first)}) — the page cache is doing its job and gives the memory back on demand`,
+				message: `Not a leak: buff/cache grew by ${formatBytes(rise)} over ${formatSpan(cache.spanMs)}, ${taken > 0 ? `${Math.min(100, Math.round((rise / taken) * 100))}% of the memory taken from free (${formatDelta(-taken)})` : 'while free memory did not fall'}${held ? `, and available memory held (${formatDelta(availableChange)})` : ''} — the page cache is doing its job and gives the memory back on demand`,
 				evidence: {
 					buffCacheBytes: ctx.snapshot.free?.buffCacheBytes ?? null,
 					cacheGrowthBytes: Math.round(rise),
-					freeChangeBytes: free ? Math.round(free.last - free.first) : null,
-					availableChangeBytes: Math.round(available.last - available.first),
+					freeChangeBytes: Math.round(-taken),
+					availableChangeBytes: availableChange === null ? null : Math.round(availableChange),
 					windowSec: seconds(cache.spanMs),
 				},
 			}

@@ -36,7 +36,8 @@ export interface Thresholds {
 	};
 	kernel: {minRatePerMin: number; minGrowthBytes: number; unexplainedMinGrowthBytes: number; minSteadiness: number};
 	pinned: {minRatePerMin: number; minFallBytes: number; minSteadiness: number; maxRecoveredShare: number};
-	cache: {minGrowthBytes: number; maxAvailableFallShare: number};
+	/** maxUnexplainedShare: how much of the memory taken from free the cache may leave unexplained. */
+	cache: {minGrowthBytes: number; maxUnexplainedShare: number};
 	pressure: {windowMs: number; minActiveShare: number; psiSomeAvg10: number; psiFullAvg10: number; criticalPsiFullAvg10: number};
 	swap: {windowMs: number; minActiveShare: number};
 	exhaustion: {horizonMs: number; warningMs: number; criticalMs: number};
@@ -57,7 +58,7 @@ export const DEFAULT_THRESHOLDS: Thresholds = {
 	slab: {minRatePerMin: 1 * MiB, minGrowthBytes: 2 * MiB, minSteadiness: 0.5, cachesNamed: 5, maxCandidates: 16},
 	kernel: {minRatePerMin: 1 * MiB, minGrowthBytes: 4 * MiB, unexplainedMinGrowthBytes: 32 * MiB, minSteadiness: 0.5},
 	pinned: {minRatePerMin: 2 * MiB, minFallBytes: 16 * MiB, minSteadiness: 0.5, maxRecoveredShare: 0.25},
-	cache: {minGrowthBytes: 64 * MiB, maxAvailableFallShare: 0.25},
+	cache: {minGrowthBytes: 64 * MiB, maxUnexplainedShare: 0.25},
 	pressure: {windowMs: 60_000, minActiveShare: 0.5, psiSomeAvg10: 5, psiFullAvg10: 1, criticalPsiFullAvg10: 10},
 	swap: {windowMs: 60_000, minActiveShare: 0.5},
 	exhaustion: {horizonMs: 24 * 3_600_000, warningMs: 6 * 3_600_000, criticalMs: 3_600_000},

@@ -252,6 +252,17 @@ describe('pinned memory, cache, exhaustion', () => {
 		assert.deepEqual(played.ticks.flatMap(t => leakRules(t.findings)), []);
 	});
 
+	it('cache growing while anonymous memory takes most of what left free is no "cache" verdict', () => {
+		const played = play(
+			timeline(4 * MIN, 2000, tMs => {
+				const grown = (tMs / (4 * MIN)) * GiB;
+				return {meminfo: {...anonTaken(grown), Cached: grown / 8, MemFree: -grown * (1 + 1 / 8)}};
+			}),
+		);
+		assert.equal(played.firstSeen('cache-not-leak'), null);
+		assert.ok(played.firstSeen('pinned-memory') !== null);
+	});
+
 	it('time to exhaustion: 100 MiB/min on 2 GiB available is critical within the hour', () => {
 		const played = play(
 			timeline(4 * MIN, 2000, tMs => ({meminfo: {...anonTaken((tMs / MIN) * 100 * MiB), MemAvailable: 2 * GiB - 23_531 * MiB - (tMs / MIN) * 100 * MiB}})),

@@ -1,0 +1,89 @@
+import {spawn, type ChildProcess} from 'node:child_process';
+import {once} from 'node:events';
+
+/** A python3 child for live tests; it exits when its stdin closes, so a killed runner leaves nothing behind. */
+export interface Child {
+	pid: number;
+	child: ChildProcess;
+	kill: () => Promise<void>;
+}
+
+// Each body runs once per `step_s` until stdin closes; `state` survives between steps.
+const RUNNER = String.raw`
+import sys, select, os, socket, resource
+soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+step_s = float(sys.argv[1])
+args = [float(a) for a in sys.argv[3:]]
+state = {'hold': [], 'step': 0}
+body = compile(sys.argv[2], 'body', 'exec')
+sys.stdout.write('ready\n'); sys.stdout.flush()
+while True:
+    r, _, _ = select.select([sys.stdin], [], [], step_s)
+    if r and not os.read(sys.stdin.fileno(), 1):
+        break
+    exec(body, {'os': os, 'socket': socket, 'state': state, 'args': args})
+    state['step'] += 1
+`;
+
+async function python(body: string, stepMs: number, args: number[]): Promise<Child> {
+	const child = spawn('python3', ['-c', RUNNER, String(stepMs / 1000), body, ...args.map(String)], {stdio: ['pipe', 'pipe', 'inherit']});
+	const [chunk] = (await once(child.stdout!, 'data')) as [Buffer];
+	if (!chunk.toString().startsWith('ready')) throw new Error(`child did not start: ${chunk.toString()}`);
+	return {
+		pid: child.pid!,
+		child,
+		kill: async () => {
+			if (child.exitCode !== null || child.signalCode !== null) return;
+			const exited = once(child, 'exit');
+			child.kill('SIGKILL');
+			await exited;
+		},
+	};
+}
+
+/** Allocates and touches bytesPerStep every stepMs and keeps it: a user-space leak. */
+export function leaker(bytesPerStep: number, stepMs: number): Promise<Child> {
+	return python(
+		`chunk = bytearray(int(args[0]))
+for i in range(0, len(chunk), 4096): chunk[i] = 1
+state['hold'].append(chunk)`,
+		stepMs,
+		[bytesPerStep],
+	);
+}
+
+/** Grows its working set by bytesPerStep for stepsUp steps, then frees it all: a churning working set. */
+export function churner(bytesPerStep: number, stepsUp: number, stepMs: number): Promise<Child> {
+	return python(
+		`if state['step'] % (int(args[1]) + 1) == int(args[1]):
+    state['hold'].clear()
+else:
+    chunk = bytearray(int(args[0]))
+    for i in range(0, len(chunk), 4096): chunk[i] = 1
+    state['hold'].append(chunk)`,
+		stepMs,
+		[bytesPerStep, stepsUp],
+	);
+}
+
+/** Opens perStep UDP sockets every stepMs and never closes them (the fds are detached and dropped). */
+export function socketLeaker(perStep: number, stepMs: number): Promise<Child> {
+	return python(
+		`for _ in range(int(args[0])):
+    socket.socket(socket.AF_INET, socket.SOCK_DGRAM).detach()`,
+		stepMs,
+		[perStep],
+	);
+}
+
+/** Opens perStep eventfds every stepMs, up to maxTotal, and never closes them. */
+export function eventfdLeaker(perStep: number, stepMs: number, maxTotal: number): Promise<Child> {
+	return python(
+		`if (state['step'] + 1) * args[0] <= args[1]:
+    for _ in range(int(args[0])):
+        os.eventfd(0)`,
+		stepMs,
+		[perStep, maxTotal],
+	);
+}
