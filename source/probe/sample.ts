@@ -1,5 +1,7 @@
 import type {CgroupMode, CgroupSample} from './cgroup.js';
-import type {Reason} from './result.js';
+import type {Reason, Result} from './result.js';
+import type {SlabDetail} from './slabDetail.js';
+import type {SmapsReading} from './smaps.js';
 
 /**
  * One moment of the machine: plain, JSON-serialisable data. The live poller produces it, the
@@ -29,6 +31,34 @@ export interface Sample {
 	cgroupMode: CgroupMode | null;
 	/** For every probe: "ok" or why it has no data. */
 	sources: Record<string, 'ok' | Reason>;
+	/** The closer reading of what the view is drilled into; absent or null when not drilled. */
+	drill?: DrillReading | null;
+}
+
+/** What a drill-down looks at: one process (key `pid:starttime` once known) or one slab cache. */
+export type DrillTarget = {kind: 'process'; pid: number; key?: string} | {kind: 'slab'; name: string};
+
+/** One tick's closer reading of the drilled process or slab cache. */
+export type DrillReading = ProcessDrillReading | SlabDrillReading;
+
+export interface ProcessDrillReading {
+	kind: 'process';
+	pid: number;
+	/** This pid's status/statm figures this tick (startTime is its identity); null once it is gone. */
+	process: ProcessSample | null;
+	/** Every mapping, or why not (EACCES: needs root; ENOENT/ESRCH: exited; EMPTY: no user memory). */
+	smaps: Result<SmapsReading>;
+	/** Monotonic ms of the smaps read: an expensive smaps is re-read less often than every tick. */
+	smapsMonoMs: number;
+	/** Said when reading smaps is getting expensive. */
+	warning: string | null;
+}
+
+export interface SlabDrillReading {
+	kind: 'slab';
+	name: string;
+	/** /sys/kernel/slab/NAME: attributes, aliases; fails when sysfs is unreadable or the cache is gone. */
+	detail: Result<SlabDetail>;
 }
 
 export interface HostFacts {

@@ -4,7 +4,9 @@ import {readHostFacts, readUptime} from '../probe/host.js';
 import {parseMeminfo} from '../probe/meminfo.js';
 import {ProcessScanner} from '../probe/processTable.js';
 import {fail, ok, type Reason, type Result} from '../probe/result.js';
-import type {HostFacts, Sample, SlabSample} from '../probe/sample.js';
+import type {DrillReading, DrillTarget, HostFacts, ProcessSample, Sample, SlabSample} from '../probe/sample.js';
+import {readSlabDetail} from '../probe/slabDetail.js';
+import {readSmaps, type SmapsReading} from '../probe/smaps.js';
 import {annotateSlabs, parseSlabinfo, readSlabsFromSysfs, readSlabTopology, type SlabTopology} from '../probe/slab.js';
 import {parsePressure, parseStat, parseVmstat} from '../probe/vmstat.js';
 
@@ -15,6 +17,8 @@ export interface Source {
 	next(): Sample | null;
 	/** Asks for more detail on these pids from now on (the selected, the growing). */
 	focus?(pids: ReadonlySet<number>): void;
+	/** Asks for a closer reading of one process or slab cache in every Sample from now on (null: none). */
+	drill?(target: DrillTarget | null): void;
 	close(): void;
 }
 
@@ -31,6 +35,10 @@ export interface LiveOptions {
 const TOPOLOGY_REFRESH_MS = 60_000;
 /** Cgroups change slowly and cost 2-5 reads each: walk them at most this often. */
 const CGROUP_EVERY_MS = 5_000;
+/** A smaps read longer than this is worth saying (30,000 mappings take ~130 ms here). */
+const SLOW_SMAPS_MS = 100;
+/** An expensive smaps is re-read no more than this share of the time (its read takes the mmap lock). */
+const SMAPS_DUTY = 0.1;
 
 /** Reads the machine. Files that are absent or forbidden are probed once and not retried per tick. */
 export class LiveSource implements Source {
@@ -47,6 +55,8 @@ export class LiveSource implements Source {
 	private readonly cgroupMemo: CgroupMemo = {};
 	private cgroupsReadAt = -Infinity;
 	private lastCgroups: Pick<Sample, 'cgroups' | 'cgroupMode'> & {reason: 'ok' | Reason} = {cgroups: null, cgroupMode: null, reason: 'ENOENT'};
+	private drillTarget: DrillTarget | null = null;
+	private lastSmaps: {pid: number; smaps: Result<SmapsReading>; monoMs: number} | null = null;
 
 	constructor(options: LiveOptions = {}) {
 		this.files = options.files ?? new Files();
@@ -69,6 +79,11 @@ export class LiveSource implements Source {
 
 	focus(pids: ReadonlySet<number>): void {
 		this.focusPids = pids;
+	}
+
+	drill(target: DrillTarget | null): void {
+		this.drillTarget = target;
+		this.lastSmaps = null;
 	}
 
 	next(): Sample {
@@ -125,7 +140,26 @@ export class LiveSource implements Source {
 			cgroups: cgroups.cgroups,
 			cgroupMode: cgroups.cgroupMode,
 			sources,
+			drill: this.readDrill(scan.processes, monoMs),
 		};
+	}
+
+	private readDrill(processes: ProcessSample[], monoMs: number): DrillReading | null {
+		const target = this.drillTarget;
+		if (target === null) return null;
+		if (target.kind === 'slab') return {kind: 'slab', name: target.name, detail: readSlabDetail(this.files, target.name)};
+		const {pid} = target;
+		const process = processes.find(p => p.pid === pid) ?? null;
+		const last = this.lastSmaps?.pid === pid ? this.lastSmaps : null;
+		// Once per tick at most, and an expensive one less often: it takes the target's mmap lock.
+		const due = last === null || !last.smaps.ok || monoMs - last.monoMs >= last.smaps.value.readMs / SMAPS_DUTY || process === null;
+		if (due) this.lastSmaps = {pid, smaps: readSmaps(this.files, pid), monoMs};
+		const {smaps, monoMs: smapsMonoMs} = this.lastSmaps!;
+		const warning =
+			smaps.ok && smaps.value.readMs > SLOW_SMAPS_MS
+				? `smaps took ${Math.round(smaps.value.readMs)} ms (${smaps.value.mappings.length} mappings): re-read every ${Math.max(1, Math.round(smaps.value.readMs / SMAPS_DUTY / 1000))} s at most`
+				: null;
+		return {kind: 'process', pid, process, smaps, smapsMonoMs, warning};
 	}
 
 	close(): void {

@@ -1,8 +1,9 @@
 import {freeSummary, kernelMemory, type FreeSummary, type KernelMemory} from '../probe/meminfo.js';
 import type {CgroupSample} from '../probe/cgroup.js';
-import type {ProcessSample, Sample, SlabSample} from '../probe/sample.js';
+import type {DrillTarget, ProcessSample, Sample, SlabSample} from '../probe/sample.js';
 import type {Finding} from '../diagnose/finding.js';
 import type {Source} from '../source/live.js';
+import {DrillHistory, type DrillSnapshot} from './drill.js';
 import {Ring} from './ring.js';
 import {vmstatRates, type VmstatRates} from './rates.js';
 import type {Point} from './trend.js';
@@ -91,6 +92,8 @@ export interface Snapshot {
 	cgroups: CgroupRow[];
 	/** What the verdict rules concluded from the history, most important first. */
 	findings: Finding[];
+	/** The drilled process or slab cache since the view opened; null when not drilled. */
+	drill: DrillSnapshot | null;
 }
 
 export interface StoreOptions {
@@ -215,6 +218,7 @@ export class Store {
 	private frozen: Snapshot | null = null;
 	private timer: NodeJS.Timeout | null = null;
 	private selected = new Set<number>();
+	private drill: DrillHistory | null = null;
 
 	constructor(options: StoreOptions) {
 		this.source = options.source;
@@ -290,6 +294,7 @@ export class Store {
 		this.ingestProcesses(sample);
 		this.ingestSlabs(sample);
 		this.ingestCgroups(sample);
+		this.drill?.ingest(sample);
 		this.snapshot = this.build(free, kernel, rates);
 		if (this.analyze) this.snapshot.findings = this.analyze(this, this.snapshot);
 		this.source.focus?.(this.focusPids());
@@ -324,6 +329,23 @@ export class Store {
 		this.frozen = frozen ? this.snapshot : null;
 		this.snapshot = {...this.snapshot, frozen};
 		if (this.frozen) this.frozen = {...this.frozen, frozen: true};
+		for (const listener of this.listeners) listener();
+	}
+
+	/**
+	 * Starts (or, with null, ends) a drill-down: from now on the source reads this process's smaps
+	 * or this slab cache's sysfs attributes every tick, and the snapshot carries their history.
+	 */
+	setDrill(target: DrillTarget | null): void {
+		this.drill = target ? new DrillHistory(target, this.latest?.timeMs ?? Date.now()) : null;
+		// What the newest sample already says (status figures, the slabinfo row) shows at once.
+		if (this.latest) this.drill?.ingest(this.latest);
+		this.source.drill?.(target);
+		this.source.focus?.(this.focusPids());
+		const latestMonoMs = this.latest?.monoMs ?? 0;
+		const drill = this.drill?.snapshot(this.minSpanMs(), latestMonoMs) ?? null;
+		this.snapshot = {...this.snapshot, drill};
+		if (this.frozen) this.frozen = {...this.frozen, drill};
 		for (const listener of this.listeners) listener();
 	}
 
@@ -436,7 +458,7 @@ export class Store {
 
 	private build(free: FreeSummary | null = null, kernel: KernelMemory | null = null, rates: VmstatRates | null = null): Snapshot {
 		const since = this.latest ? this.latest.monoMs - this.options.growthWindowMs : 0;
-		const minSpanMs = Math.min(20_000, 4 * this.intervalMs);
+		const minSpanMs = this.minSpanMs();
 		const slope = (series: Series) => series.slopePerMin(since, minSpanMs);
 		const processes: ProcessRow[] = [];
 		const exited: ProcessRow[] = [];
@@ -496,7 +518,13 @@ export class Store {
 			slabs,
 			cgroups,
 			findings: [],
+			drill: this.drill?.snapshot(minSpanMs, this.latest?.monoMs ?? 0) ?? null,
 		};
+	}
+
+	/** Slopes over less than this say nothing per minute. */
+	private minSpanMs(): number {
+		return Math.min(20_000, 4 * this.intervalMs);
 	}
 
 	/** The selected pids plus the fastest growers get status, fds and PSS every tick. */
@@ -506,6 +534,7 @@ export class Store {
 			.sort((a, b) => (b.rssGrowthPerMin ?? 0) - (a.rssGrowthPerMin ?? 0))
 			.slice(0, 10)
 			.map(row => row.sample.pid);
-		return new Set([...this.selected, ...growers]);
+		const drilled = this.drill?.target.kind === 'process' ? [this.drill.target.pid] : [];
+		return new Set([...this.selected, ...growers, ...drilled]);
 	}
 }

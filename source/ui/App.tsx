@@ -1,5 +1,6 @@
 import {Box, Text, useApp, useInput, useStdin, type Key} from 'ink';
-import {useCallback, useRef, useState, useSyncExternalStore} from 'react';
+import {useCallback, useEffect, useRef, useState, useSyncExternalStore} from 'react';
+import type {DrillTarget} from '../probe/sample.js';
 import type {ProcessRow, SlabRow, Store} from '../store/store.js';
 import {FindingsBar} from './components/FindingsBar.js';
 import {FindingsView} from './components/FindingsView.js';
@@ -12,19 +13,24 @@ import {processColumns, sortProcesses, type ProcessSort} from './components/Proc
 import {slabColumns, sortSlabs, type SlabSort} from './components/SlabTable.js';
 import {scrollOffset, Table} from './components/Table.js';
 import {VmstatStrip} from './components/VmstatStrip.js';
-import {DrillView, type DrillTarget} from './DrillView.js';
 import {useTerminalSize} from './hooks/useTerminalSize.js';
 import {bindingFor, keyName, type Action, type Scope} from './keys.js';
+import type {KmemTracer} from './kmemTracer.js';
+import {ProcessDrill, type DrillActionHandler} from './ProcessDrill.js';
+import {SlabDrill} from './SlabDrill.js';
 import {printable} from '../probe/process.js';
 import {fit} from './text.js';
 import {useTheme} from './ThemeContext.js';
 
 export const MIN_COLUMNS = 60;
 export const MIN_ROWS = 16;
+const DRILL_PASSES = new Set<Action>(['quit', 'help', 'back', 'filter', 'freeze', 'faster', 'slower']);
 const INTERVAL_STEPS_MS = [250, 500, 1000, 2000, 3000, 5000, 10_000, 30_000, 60_000];
 
-type View = {kind: 'panels'} | {kind: 'help'} | {kind: 'findings'} | {kind: 'drill'; target: DrillTarget};
+type DrillView = {kind: 'drill'; target: DrillTarget};
+type View = {kind: 'panels'} | {kind: 'help'; from: 'panels' | DrillView} | {kind: 'findings'} | DrillView;
 type Focus = 'processes' | 'slabs';
+type FilterOf = Focus | 'drill';
 
 interface Selection {
 	key: string | null;
@@ -40,6 +46,8 @@ export interface AppProps {
 	status?: string;
 	/** Opens already drilled in (`--pid`, `--slab`). */
 	initialTarget?: DrillTarget;
+	/** Runs kmem traces from the slab view; absent: the view says tracing is unavailable. */
+	kmem?: KmemTracer;
 	onQuit?: () => void;
 }
 
@@ -54,7 +62,7 @@ const processKey = (r: ProcessRow) => r.key;
 const slabKey = (r: SlabRow) => r.sample.name;
 
 /** The live full-screen view: panels, tables, drill-downs, help; state here, numbers from the store. */
-export function App({store, mode = 'LIVE', status, initialTarget, onQuit}: AppProps) {
+export function App({store, mode = 'LIVE', status, initialTarget, kmem, onQuit}: AppProps) {
 	const snapshot = useSyncExternalStore(store.subscribe, store.getSnapshot);
 	const {exit} = useApp();
 	const {isRawModeSupported} = useStdin();
@@ -64,12 +72,21 @@ export function App({store, mode = 'LIVE', status, initialTarget, onQuit}: AppPr
 	const [focus, setFocus] = useState<Focus>('processes');
 	const [processSort, setProcessSort] = useState<ProcessSort>('rss');
 	const [slabSort, setSlabSort] = useState<SlabSort>('size');
-	const [filters, setFilters] = useState({processes: '', slabs: ''});
+	const [filters, setFilters] = useState<Record<FilterOf, string>>({processes: '', slabs: '', drill: ''});
 	const [editingFilter, setEditingFilter] = useState(false);
 	const [showCommand, setShowCommand] = useState(true);
 	const [processSel, setProcessSel] = useState<Selection>({key: null, index: 0, offset: 0});
 	const [slabSel, setSlabSel] = useState<Selection>({key: null, index: 0, offset: 0});
 	const [scroll, setScroll] = useState(0);
+	const drillAction = useRef<DrillActionHandler | null>(null);
+	// The drill shown, also while help is over it: the store samples it closely meanwhile.
+	const drilled = view.kind === 'drill' ? view : view.kind === 'help' && view.from !== 'panels' ? view.from : null;
+	const drillTarget = drilled?.target ?? null;
+	useEffect(() => {
+		store.setDrill(drillTarget);
+	}, [store, drillTarget]);
+	useEffect(() => () => store.setDrill(null), [store]);
+	const filterOf: FilterOf = drilled ? 'drill' : focus;
 
 	const width = columns;
 	const height = Math.max(1, rows - 1); // A frame as tall as the terminal makes Ink repaint everything.
@@ -106,22 +123,33 @@ export function App({store, mode = 'LIVE', status, initialTarget, onQuit}: AppPr
 	};
 
 	const quit = () => {
+		kmem?.cancel();
 		onQuit?.();
 		exit();
 	};
 
 	const perform = (action: Action) => {
+		if (view.kind === 'drill') {
+			if (drillAction.current?.(action)) return;
+			// The panels' own keys (focus, drill, their sorts) do nothing behind a drill view.
+			if (!DRILL_PASSES.has(action)) return;
+		}
 		switch (action) {
 			case 'quit':
 				quit();
 				return;
 			case 'help':
 				setScroll(0);
-				setView(view.kind === 'help' ? {kind: 'panels'} : {kind: 'help'});
+				if (view.kind === 'help') setView(view.from === 'panels' ? {kind: 'panels'} : view.from);
+				else setView({kind: 'help', from: view.kind === 'drill' ? view : 'panels'});
 				return;
 			case 'back':
 				if (view.kind === 'panels') setFilters(f => ({...f, [focus]: ''}));
-				else setView({kind: 'panels'});
+				else if (view.kind === 'help' && view.from !== 'panels') setView(view.from);
+				else {
+					setFilters(f => ({...f, drill: ''}));
+					setView({kind: 'panels'});
+				}
 				return;
 			case 'focusNext':
 			case 'focusPrev':
@@ -143,6 +171,7 @@ export function App({store, mode = 'LIVE', status, initialTarget, onQuit}: AppPr
 				const row = focus === 'processes' ? processRows[processIndex] : slabRows[slabIndex];
 				if (!row) return;
 				setScroll(0);
+				setFilters(f => ({...f, drill: ''}));
 				setView({
 					kind: 'drill',
 					target: focus === 'processes' ? {kind: 'process', pid: (row as ProcessRow).sample.pid, key: (row as ProcessRow).key} : {kind: 'slab', name: (row as SlabRow).sample.name},
@@ -206,12 +235,12 @@ export function App({store, mode = 'LIVE', status, initialTarget, onQuit}: AppPr
 			if (name === 'return') setEditing(false);
 			else if (name === 'escape') {
 				setEditing(false);
-				setFilters(f => ({...f, [focus]: ''}));
-			} else if (name === 'backspace') setFilters(f => ({...f, [focus]: f[focus].slice(0, -1)}));
+				setFilters(f => ({...f, [filterOf]: ''}));
+			} else if (name === 'backspace') setFilters(f => ({...f, [filterOf]: f[filterOf].slice(0, -1)}));
 			else if (name === 'ctrl+c') quit();
 			else if (input && !key.ctrl && !key.meta) {
 				const text = printable(input);
-				if (text) setFilters(f => ({...f, [focus]: f[focus] + text}));
+				if (text) setFilters(f => ({...f, [filterOf]: f[filterOf] + text}));
 			}
 			return;
 		}
@@ -236,13 +265,27 @@ export function App({store, mode = 'LIVE', status, initialTarget, onQuit}: AppPr
 	const availableHistory = store.systemSeries('availableBytes').map(p => p.value).slice(-120);
 	const watchingSec = snapshot.startedMs && snapshot.sample ? (snapshot.sample.timeMs - snapshot.startedMs) / 1000 : 0;
 
+	const bodyHeight = Math.max(1, height - headerHeight(snapshot, status) - 1);
+	let drillBody = null;
+	if (drilled) {
+		const drill = snapshot.drill;
+		const matches = drill !== null && (drill.kind === 'process' ? drilled.target.kind === 'process' && drill.pid === drilled.target.pid : drilled.target.kind === 'slab' && drill.name === drilled.target.name);
+		const filter = filters.drill;
+		drillBody = !matches ? (
+			<Text color={theme.muted}>{fit(`opening ${drilled.target.kind === 'process' ? `pid ${drilled.target.pid}` : `slab cache ${drilled.target.name}`}…`, width)}</Text>
+		) : drill.kind === 'process' ? (
+			<ProcessDrill drill={drill} sample={snapshot.sample} width={width} height={bodyHeight} filter={filter} actionRef={drillAction} />
+		) : (
+			<SlabDrill drill={drill} width={width} height={bodyHeight} filter={filter} kmem={kmem ?? null} actionRef={drillAction} />
+		);
+	}
 	let body;
 	if (view.kind === 'help') {
 		body = <HelpScreen width={width} height={height - 1} offset={scroll} />;
 	} else if (view.kind === 'findings') {
 		body = <FindingsView findings={snapshot.findings} width={width} height={height - 1} offset={scroll} />;
 	} else if (view.kind === 'drill') {
-		body = <DrillView store={store} snapshot={snapshot} target={view.target} width={width} height={height - 1} scroll={scroll} />;
+		body = drillBody;
 	} else {
 		const filterText = (which: Focus) => (filters[which] || (editingFilter && focus === which) ? `  filter: ${filters[which]}${editingFilter && focus === which ? '▏' : ''}` : '');
 		const title = (which: Focus, text: string) => (
@@ -288,8 +331,14 @@ export function App({store, mode = 'LIVE', status, initialTarget, onQuit}: AppPr
 			<Header snapshot={snapshot} width={width} mode={mode} status={status} />
 			<Box flexDirection="column" flexGrow={1}>
 				{body}
+				{/* Help over a drill keeps the drill mounted (its sort, selection and running trace). */}
+				{view.kind === 'help' && drillBody ? <Box display="none">{drillBody}</Box> : null}
 			</Box>
-			<Footer scopes={scopes} width={width} note={editingFilter ? 'type to filter · Enter keeps · Esc clears' : footerNote} />
+			<Footer
+				scopes={scopes}
+				width={width}
+				note={editingFilter ? `type to filter${drilled ? ' the mappings (or call sites)' : ''} · Enter keeps · Esc clears` : footerNote}
+			/>
 		</Box>
 	);
 }

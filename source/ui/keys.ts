@@ -26,7 +26,13 @@ export type Action =
 	| 'faster'
 	| 'slower'
 	| 'toggleCommand'
-	| 'findings';
+	| 'findings'
+	| 'sortAnon'
+	| 'sortChange'
+	| 'sortAddress'
+	| 'kmemTrace'
+	| 'kmemSpan'
+	| 'kmemStop';
 
 export interface Binding {
 	/** Normalised key names (see keyName). */
@@ -60,7 +66,15 @@ export const BINDINGS: Binding[] = [
 	{keys: ['G'], label: 'G', scopes: ['processes', 'slabs'], action: 'sortGrowth', help: 'Sort the focused table by growth per minute', footer: 'growth'},
 	{keys: ['M', 'C'], label: 'M', scopes: ['slabs'], action: 'sortSize', help: 'Sort slab caches by size (slabtop’s c)', footer: 'size'},
 	{keys: ['O'], label: 'O', scopes: ['slabs'], action: 'sortObjs', help: 'Sort slab caches by number of objects (slabtop’s o)', footer: 'objs'},
-	{keys: ['/'], label: '/', scopes: ['panels'], action: 'filter', help: 'Filter the focused table by name (Enter keeps, Esc clears)', footer: 'filter'},
+	{keys: ['G'], label: 'G', scopes: ['detail'], action: 'sortGrowth', help: 'Sort mappings by anonymous growth per minute (the default)', footer: 'growth'},
+	{keys: ['M'], label: 'M', scopes: ['detail'], action: 'sortRss', help: 'Sort mappings by RSS'},
+	{keys: ['A'], label: 'A', scopes: ['detail'], action: 'sortAnon', help: 'Sort mappings by anonymous memory'},
+	{keys: ['D'], label: 'D', scopes: ['detail'], action: 'sortChange', help: 'Sort mappings by RSS change since the view opened'},
+	{keys: ['N'], label: 'N', scopes: ['detail'], action: 'sortAddress', help: 'Sort mappings by address, as pmap lists them'},
+	{keys: ['t'], label: 't', scopes: ['detail'], action: 'kmemTrace', help: 'Slab view: trace kmalloc/kfree with perf for the chosen span, then list call sites still allocated', footer: 'trace'},
+	{keys: ['T'], label: 'T', scopes: ['detail'], action: 'kmemSpan', help: 'Slab view: change the trace span (5, 10, 30, 60 s)'},
+	{keys: ['x'], label: 'x', scopes: ['detail'], action: 'kmemStop', help: 'Slab view: end the running trace now and show what it saw'},
+	{keys: ['/'], label: '/', scopes: ['panels', 'detail'], action: 'filter', help: 'Filter the focused table by name (Enter keeps, Esc clears)', footer: 'filter'},
 	{keys: ['escape'], label: 'Esc', scopes: ['panels'], action: 'back', help: 'Clear the filter'},
 	{keys: [' ', 'f'], label: 'f', scopes: ['global'], action: 'freeze', help: 'Freeze the display while sampling goes on (space too)', footer: 'freeze'},
 	{keys: ['+', '='], label: '+/-', scopes: ['global'], action: 'faster', help: 'Shorter refresh interval', footer: 'interval'},

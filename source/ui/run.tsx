@@ -1,7 +1,8 @@
 import {render} from 'ink';
 import type {Store} from '../store/store.js';
 import {App} from './App.js';
-import type {DrillTarget} from './DrillView.js';
+import type {DrillTarget} from '../probe/sample.js';
+import {perfKmemTracer} from './kmemTracer.js';
 import {makeTheme} from './theme.js';
 import {ThemeContext} from './ThemeContext.js';
 
@@ -27,10 +28,13 @@ export interface FullScreenOptions {
 export async function runFullScreen(options: FullScreenOptions): Promise<number> {
 	const {stdout, stdin} = process;
 	let restored = false;
+	const kmem = perfKmemTracer();
 	const restore = () => {
 		if (restored) return;
 		restored = true;
 		options.store.stop();
+		// perf is never left running: a trace from the slab view ends with leaktop.
+		kmem.cancel();
 		options.onExit?.();
 		try {
 			instance.unmount();
@@ -69,7 +73,7 @@ export async function runFullScreen(options: FullScreenOptions): Promise<number>
 	const theme = makeTheme(options.color);
 	const instance = render(
 		<ThemeContext.Provider value={theme}>
-			<App store={options.store} mode={options.mode} status={options.status} initialTarget={options.initialTarget} />
+			<App store={options.store} mode={options.mode} status={options.status} initialTarget={options.initialTarget} kmem={kmem} />
 		</ThemeContext.Provider>,
 		{exitOnCtrlC: false, patchConsole: true, incrementalRendering: false, maxFps: 15},
 	);
