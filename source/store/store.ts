@@ -202,7 +202,7 @@ interface SlabHistory {
 export class Store {
 	private readonly source: Source;
 	private readonly options: Required<Omit<StoreOptions, 'source' | 'intervalMs' | 'analyze'>>;
-	private readonly analyze?: (store: Store, snapshot: Snapshot) => Finding[];
+	private analyze?: (store: Store, snapshot: Snapshot) => Finding[];
 	private intervalMs: number;
 	private readonly listeners = new Set<() => void>();
 	private readonly system = new Map<SystemMetric, Series>();
@@ -219,6 +219,8 @@ export class Store {
 	private timer: NodeJS.Timeout | null = null;
 	private selected = new Set<number>();
 	private drill: DrillHistory | null = null;
+	/** A drill to resume with the first sample after a reset (its "opened" time is that sample's). */
+	private redrillAt: DrillTarget | null = null;
 
 	constructor(options: StoreOptions) {
 		this.source = options.source;
@@ -294,6 +296,10 @@ export class Store {
 		this.ingestProcesses(sample);
 		this.ingestSlabs(sample);
 		this.ingestCgroups(sample);
+		if (this.redrillAt) {
+			this.drill = new DrillHistory(this.redrillAt, sample.timeMs);
+			this.redrillAt = null;
+		}
 		this.drill?.ingest(sample);
 		this.snapshot = this.build(free, kernel, rates);
 		if (this.analyze) this.snapshot.findings = this.analyze(this, this.snapshot);
@@ -333,10 +339,31 @@ export class Store {
 	}
 
 	/**
+	 * Forgets all history, as if just started; replay calls it before re-reading from an earlier
+	 * point. The verdict rules keep state, so a fresh `analyze` comes with it. Drill and selection stay.
+	 */
+	reset(analyze?: (store: Store, snapshot: Snapshot) => Finding[]): void {
+		this.analyze = analyze ?? this.analyze;
+		for (const metric of SYSTEM_METRICS) this.system.set(metric, new Series(this.options.systemPoints));
+		this.processes.clear();
+		this.slabs.clear();
+		this.cgroups.clear();
+		this.previous = null;
+		this.latest = null;
+		this.kernelAtStart = null;
+		this.ticks = 0;
+		this.startedMs = null;
+		this.redrillAt = this.drill?.target ?? null;
+		this.drill = null;
+		this.snapshot = this.build();
+	}
+
+	/**
 	 * Starts (or, with null, ends) a drill-down: from now on the source reads this process's smaps
 	 * or this slab cache's sysfs attributes every tick, and the snapshot carries their history.
 	 */
 	setDrill(target: DrillTarget | null): void {
+		this.redrillAt = null;
 		this.drill = target ? new DrillHistory(target, this.latest?.timeMs ?? Date.now()) : null;
 		// What the newest sample already says (status figures, the slabinfo row) shows at once.
 		if (this.latest) this.drill?.ingest(this.latest);
