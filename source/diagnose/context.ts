@@ -119,8 +119,9 @@ export function confidenceOf(trend: Trend, minWindowMs: number): number {
 
 export const round2 = (value: number): number => Math.round(value * 100) / 100;
 
-/** A span of time as people say it: "0.5s", "45s", "2m10s", "1h05m". */
+/** A span of time as people say it: "500ms", "4.5s", "45s", "2m10s", "1h05m". */
 export function formatSpan(ms: number): string {
+	if (ms < 1000) return `${Math.round(ms)}ms`;
 	if (ms < 10_000) return `${Number((ms / 1000).toFixed(1))}s`;
 	const s = Math.round(ms / 1000);
 	if (s < 90) return `${s}s`;

@@ -1,0 +1,103 @@
+import assert from 'node:assert/strict';
+import {describe, it} from 'node:test';
+import fc from 'fast-check';
+import {Latch} from '../../source/diagnose/latch.js';
+import {DEFAULT_THRESHOLDS, scaleThresholds} from '../../source/diagnose/thresholds.js';
+import {bucketMedians, measure, theilSenPerMin} from '../../source/diagnose/window.js';
+import {theilSenPerMin as storeTheilSen} from '../../source/store/trend.js';
+import type {Finding} from '../../source/diagnose/finding.js';
+
+const line = (n: number, stepMs: number, perStep: number) => Array.from({length: n}, (_, i) => ({tMs: i * stepMs, value: 1000 + i * perStep}));
+
+describe('measure', () => {
+	it('a steady rise: slope, growth, steadiness 1, nothing given back', () => {
+		const trend = measure(line(31, 2000, 100), 0)!;
+		assert.equal(trend.slopePerMin, 3000);
+		assert.equal(trend.changeFromSlope, 3000);
+		assert.equal(trend.steadiness, 1);
+		assert.equal(trend.drawdown, 0);
+		assert.equal(trend.recentSlopePerMin, 3000);
+	});
+
+	it('one spike moves neither the slope nor the steadiness much', () => {
+		const points = line(31, 2000, 100);
+		points[15]!.value += 1_000_000;
+		const trend = measure(points, 0)!;
+		assert.ok(Math.abs(trend.slopePerMin - 3000) < 1e-6);
+		assert.ok(trend.steadiness >= 0.9);
+	});
+
+	it('a leak growing in occasional chunks still scores steadiness 1', () => {
+		const points = Array.from({length: 60}, (_, i) => ({tMs: i * 1000, value: Math.floor(i / 10) * 4096}));
+		assert.equal(measure(points, 0)!.steadiness, 1);
+	});
+
+	it('a sawtooth rises on most steps, but its drawdown shows it gives all its growth back', () => {
+		const points = Array.from({length: 120}, (_, i) => ({tMs: i * 1000, value: (i % 20) * 1000}));
+		const trend = measure(points, 0)!;
+		assert.ok(trend.drawdown >= 19_000);
+		assert.ok(trend.drawdown > trend.changeFromSlope, 'what the rules compare (maxFallBackShare)');
+	});
+
+	it('a window of 3600 points is reduced to at most 60 bucket medians', () => {
+		assert.equal(bucketMedians(line(3600, 500, 1), 0).length, 60);
+		assert.equal(measure(line(3600, 500, 1), 0)!.slopePerMin, 120);
+	});
+
+	it('fewer than 3 points, or NaN gaps only: no trend', () => {
+		assert.equal(measure(line(2, 1000, 1), 0), null);
+		assert.equal(measure([{tMs: 0, value: NaN}, {tMs: 1, value: NaN}, {tMs: 2, value: 1}], 0), null);
+	});
+
+	it('theilSenPerMin agrees with the store’s and never throws on arbitrary input', () => {
+		fc.assert(
+			fc.property(fc.array(fc.record({tMs: fc.integer({min: 0, max: 1e6}), value: fc.double({noNaN: true, min: -1e12, max: 1e12})}), {maxLength: 40}), raw => {
+				const points = [...raw].sort((a, b) => a.tMs - b.tMs);
+				const mine = theilSenPerMin(points);
+				const theirs = storeTheilSen(points);
+				assert.equal(mine === null, theirs === null || points.length < 3);
+				if (mine !== null && theirs !== null) assert.ok(Math.abs(mine - theirs) <= 1e-6 * Math.max(1, Math.abs(theirs)));
+				measure(points, 0);
+			}),
+		);
+	});
+});
+
+describe('Latch', () => {
+	const finding = {rule: 'r', severity: 'warning', confidence: 1, subject: 's', message: 'm', evidence: {}} as Finding;
+	const yes = {raise: true, hold: true, finding};
+	const holdOnly = {raise: false, hold: true, finding};
+	const no = {raise: false, hold: false, finding: null};
+
+	it('raises only after confirmMs of holding, keeps through a dip, clears after clearMs of failing', () => {
+		const latch = new Latch();
+		assert.equal(latch.update(0, yes, 6000, 30_000), null);
+		assert.equal(latch.update(2000, yes, 6000, 30_000), null);
+		assert.equal(latch.update(6000, yes, 6000, 30_000), finding);
+		assert.equal(latch.update(8000, holdOnly, 6000, 30_000), finding, 'the weaker hold condition keeps it');
+		assert.equal(latch.update(10_000, no, 6000, 30_000), finding, 'shown while it fails for less than clearMs');
+		assert.equal(latch.update(39_000, no, 6000, 30_000), finding);
+		assert.equal(latch.update(40_000, no, 6000, 30_000), null);
+		assert.equal(latch.idle, true);
+	});
+
+	it('an interrupted condition starts confirming again', () => {
+		const latch = new Latch();
+		latch.update(0, yes, 6000, 30_000);
+		latch.update(4000, no, 6000, 30_000);
+		assert.equal(latch.update(8000, yes, 6000, 30_000), null);
+		assert.equal(latch.update(14_000, yes, 6000, 30_000), finding);
+	});
+});
+
+describe('scaleThresholds', () => {
+	it('multiplies windows, divides rates, leaves sizes, shares and PSI percentages alone', () => {
+		const scaled = scaleThresholds(DEFAULT_THRESHOLDS, 0.1);
+		assert.equal(scaled.minWindowMs, 4000);
+		assert.equal(scaled.pressure.windowMs, 6000);
+		assert.equal(scaled.process.minRatePerMin, DEFAULT_THRESHOLDS.process.minRatePerMin * 10);
+		assert.equal(scaled.process.minGrowthBytes, DEFAULT_THRESHOLDS.process.minGrowthBytes);
+		assert.equal(scaled.pressure.psiSomeAvg10, DEFAULT_THRESHOLDS.pressure.psiSomeAvg10);
+		assert.equal(scaled.exhaustion.criticalMs, 360_000);
+	});
+});
