@@ -35,7 +35,7 @@ describe('measure', () => {
 	it('a sawtooth rises on most steps, but its drawdown shows it gives all its growth back', () => {
 		const points = Array.from({length: 120}, (_, i) => ({tMs: i * 1000, value: (i % 20) * 1000}));
 		const trend = measure(points, 0)!;
-		assert.ok(trend.drawdown >= 19_000);
+		assert.ok(trend.drawdown >= 18_000, "bucket medians of two points soften it a little");
 		assert.ok(trend.drawdown > trend.changeFromSlope, 'what the rules compare (maxFallBackShare)');
 	});
 
