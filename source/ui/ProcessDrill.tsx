@@ -78,7 +78,8 @@ function mappingColumns(width: number): Column<MappingRow>[] {
 		},
 		{title: '', width: 4, cell: r => (r.status === 'kept' ? '' : r.status), tone: r => (r.status === 'gone' ? 'muted' : r.status === 'new' ? 'warn' : undefined)},
 	);
-	const fixed = columns.reduce((sum, c) => sum + (c.width ?? 0) + 1, 0);
+	// As Table sizes its one flexible column: every column's width plus a separator.
+	const fixed = columns.reduce((sum, c) => sum + (c.width ?? 0) + 1, 0) + 1;
 	const flex = Math.max(4, width - fixed);
 	columns.push({title: 'MAPPING', cell: r => fitMiddle(what(r), flex)});
 	return columns;
@@ -169,7 +170,7 @@ export function ProcessDrill({drill, sample, width, height, filter, actionRef}: 
 				height={tableHeight}
 				width={width}
 				focused
-				empty={drill.smapsProblem ?? (drill.readings === 0 ? '' : 'no mapping matches')}
+				empty={drill.readings === 0 ? '' : 'no mapping matches'}
 			/>
 			<Text bold wrap="truncate">
 				{fit(totals, width)}

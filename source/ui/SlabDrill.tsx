@@ -85,9 +85,9 @@ export function SlabDrill({drill, width, height, filter, kmem, actionRef}: SlabD
 		lines.push({
 			text:
 				`objects ${attr('objects') ?? 'n/a'}/${attr('total_objects') ?? 'n/a'}  slabs ${attr('slabs') ?? 'n/a'} (partial ${attr('partial') ?? 'n/a'}${cpu === null ? '' : `, cpu ${cpu}`})  ` +
-				`object ${attr('object_size') ?? 'n/a'}B (${attr('slab_size') ?? 'n/a'}B)  ${attr('objs_per_slab') ?? 'n/a'}/slab  order ${attr('order') ?? 'n/a'}  ` +
 				(reclaim === null ? '' : reclaim ? 'reclaimable' : 'unreclaimable'),
 		});
+		lines.push({text: `object ${attr('object_size') ?? 'n/a'}B (${attr('slab_size') ?? 'n/a'}B with metadata)  ${attr('objs_per_slab') ?? 'n/a'} per slab  order ${attr('order') ?? 'n/a'}`});
 	}
 	const r = drill.row;
 	lines.push({
