@@ -2,7 +2,7 @@ import yargs, {type Argv} from 'yargs';
 import {hideBin} from 'yargs/helpers';
 import {runBatch} from './cli/batch.js';
 import {openRecorder, RecordError, recordEveryTick} from './cli/record.js';
-import {runRecord, runReport} from './cli/recordCommands.js';
+import {runRecord, runReplay, runReport} from './cli/recordCommands.js';
 import type {RecordingWriter} from './record/writer.js';
 import {durationOption, liveStore, sizeOption, UsageError, type CommonOptions} from './cli/options.js';
 import {cgroupLimits} from './diagnose/cgroupLimits.js';
@@ -151,6 +151,18 @@ function parser(args: string[]): Argv {
 				const durationMs = argv.duration === undefined ? Infinity : durationOption('duration', argv.duration);
 				const maxSizeBytes = argv.maxSize === undefined ? undefined : sizeOption('max-size', argv.maxSize);
 				process.exitCode = await runRecord({...options, file: String(argv.file), durationMs, maxSizeBytes, version: VERSION}, lifetime());
+			},
+		)
+		.command(
+			'replay <file>',
+			'Open a recording in the live view: t/T step, j/J jump a minute, r/Z start/end, space play, </> speed',
+			y => y.positional('file', {type: 'string', describe: 'Recording file'}),
+			async argv => {
+				const options = common(argv);
+				if (!process.stdout.isTTY || !process.stdin.isTTY) {
+					throw new UsageError('replay needs a terminal; for text, use leaktop report FILE');
+				}
+				process.exitCode = await runReplay(String(argv.file), options.color);
 			},
 		)
 		.command(

@@ -3,6 +3,11 @@ import {RecordingSource} from '../record/source.js';
 import {buildReport} from '../report/report.js';
 import {availableSvg} from '../report/svg.js';
 import {reportText} from '../report/text.js';
+import {cgroupLimits} from '../diagnose/cgroupLimits.js';
+import {Diagnoser} from '../diagnose/rules.js';
+import {ReplayController, ReplayFeed} from '../source/replay.js';
+import {Store} from '../store/store.js';
+import {runFullScreen} from '../ui/run.js';
 import {formatBytes} from '../units.js';
 import {liveStore, type CommonOptions} from './options.js';
 import {openRecorder, RecordError, recordEveryTick} from './record.js';
@@ -68,6 +73,25 @@ export function recordingNotes(source: RecordingSource): string[] {
 	if (source.stats.segmentsUnreadable > 0) notes.push(`${source.stats.segmentsUnreadable} segment file(s) unreadable`);
 	if (source.stats.framesUnknown > 0) notes.push(`${source.stats.framesUnknown} frames of a newer kind ignored`);
 	return notes;
+}
+
+/** `leaktop replay FILE`: the live view fed from the recording; 1 when the file cannot be read. */
+export async function runReplay(file: string, color: boolean): Promise<number> {
+	const opened = RecordingSource.open(file);
+	if (!opened.ok) {
+		process.stderr.write(`leaktop replay: ${opened.message}\n`);
+		return 1;
+	}
+	if (opened.value.length === 0) {
+		opened.value.close();
+		process.stderr.write(`leaktop replay: ${file} holds no samples\n`);
+		return 1;
+	}
+	const feed = new ReplayFeed();
+	const freshAnalyze = () => new Diagnoser({limits: cgroupLimits}).analyze;
+	const store = new Store({source: feed, analyze: freshAnalyze()});
+	const replay = new ReplayController(opened.value, feed, store, freshAnalyze, recordingNotes(opened.value));
+	return runFullScreen({store, color, replay});
 }
 
 /** `leaktop report FILE`: 0 with a report, 1 when the file cannot be read. */

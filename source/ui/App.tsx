@@ -16,6 +16,7 @@ import {VmstatStrip} from './components/VmstatStrip.js';
 import {useTerminalSize} from './hooks/useTerminalSize.js';
 import {bindingFor, keyName, type Action, type Scope} from './keys.js';
 import type {KmemTracer} from './kmemTracer.js';
+import {JUMP_MS, type ReplayController, type ReplayState} from '../source/replay.js';
 import {ProcessDrill, type DrillActionHandler} from './ProcessDrill.js';
 import {SlabDrill} from './SlabDrill.js';
 import {printable} from '../probe/process.js';
@@ -46,6 +47,8 @@ export interface AppProps {
 	status?: string;
 	/** Opens already drilled in (`--pid`, `--slab`). */
 	initialTarget?: DrillTarget;
+	/** Replaying a recording: keys step through it, the header says where. */
+	replay?: ReplayController;
 	/** Runs kmem traces from the slab view; absent: the view says tracing is unavailable. */
 	kmem?: KmemTracer;
 	onQuit?: () => void;
@@ -62,8 +65,11 @@ const processKey = (r: ProcessRow) => r.key;
 const slabKey = (r: SlabRow) => r.sample.name;
 
 /** The live full-screen view: panels, tables, drill-downs, help; state here, numbers from the store. */
-export function App({store, mode = 'LIVE', status, initialTarget, kmem, onQuit}: AppProps) {
+export function App({store, mode = 'LIVE', status, initialTarget, kmem, replay, onQuit}: AppProps) {
 	const snapshot = useSyncExternalStore(store.subscribe, store.getSnapshot);
+	const replayState = useSyncExternalStore(replay?.subscribe ?? noSubscription, replay?.getState ?? noReplayState);
+	const shownMode = replayState ? replayMode(replayState) : mode;
+	const shownStatus = replayState && replayState.notes.length > 0 ? [status, ...replayState.notes].filter(Boolean).join(' · ') : status;
 	const {exit} = useApp();
 	const {isRawModeSupported} = useStdin();
 	const theme = useTheme();
@@ -95,7 +101,7 @@ export function App({store, mode = 'LIVE', status, initialTarget, kmem, onQuit}:
 	const processRows = sortProcesses(snapshot.processes, processSort, filters.processes);
 	const slabRows = sortSlabs(snapshot.slabs, slabSort, filters.slabs);
 	// Header, memory (2), vmstat (2), kernel, verdict, footer; then a title and a header per table.
-	const fixed = headerHeight(snapshot, status) + 2 + 2 + 1 + 1 + 1;
+	const fixed = headerHeight(snapshot, shownStatus) + 2 + 2 + 1 + 1 + 1;
 	const tableSpace = Math.max(2, height - fixed - 4);
 	const slabHeight = Math.max(1, Math.floor(tableSpace * 0.4));
 	const processHeight = Math.max(1, tableSpace - slabHeight);
@@ -105,8 +111,9 @@ export function App({store, mode = 'LIVE', status, initialTarget, kmem, onQuit}:
 	const processOffset = scrollOffset(processIndex, processSel.offset, processHeight, processRows.length);
 	const slabOffset = scrollOffset(slabIndex, slabSel.offset, slabHeight, slabRows.length);
 
-	const scopes: Scope[] =
+	const viewScopes: Scope[] =
 		view.kind === 'help' ? ['help', 'global'] : view.kind === 'panels' ? [focus, 'panels', 'global'] : ['detail', 'global'];
+	const scopes: Scope[] = replay ? ['replay', ...viewScopes] : viewScopes;
 
 	const move = (action: Action) => {
 		const page = focus === 'processes' ? processHeight : slabHeight;
@@ -129,6 +136,7 @@ export function App({store, mode = 'LIVE', status, initialTarget, kmem, onQuit}:
 	};
 
 	const perform = (action: Action) => {
+		if (replay && performReplay(replay, action)) return;
 		if (view.kind === 'drill') {
 			if (drillAction.current?.(action)) return;
 			// The panels' own keys (focus, drill, their sorts) do nothing behind a drill view.
@@ -281,7 +289,7 @@ export function App({store, mode = 'LIVE', status, initialTarget, kmem, onQuit}:
 	}
 	let body;
 	if (view.kind === 'help') {
-		body = <HelpScreen width={width} height={height - 1} offset={scroll} />;
+		body = <HelpScreen width={width} height={height - 1} offset={scroll} replay={replay !== undefined} />;
 	} else if (view.kind === 'findings') {
 		body = <FindingsView findings={snapshot.findings} width={width} height={height - 1} offset={scroll} />;
 	} else if (view.kind === 'drill') {
@@ -328,7 +336,7 @@ export function App({store, mode = 'LIVE', status, initialTarget, kmem, onQuit}:
 
 	return (
 		<Box flexDirection="column" width={width} height={height}>
-			<Header snapshot={snapshot} width={width} mode={mode} status={status} />
+			<Header snapshot={snapshot} width={width} mode={shownMode} status={shownStatus} />
 			<Box flexDirection="column" flexGrow={1}>
 				{body}
 				{/* Help over a drill keeps the drill mounted (its sort, selection and running trace). */}
@@ -351,4 +359,48 @@ function persistingTrouble(store: Store): Set<string> {
 		if (recent.length >= 3 && recent.every(p => p.value > 0)) out.add(metric);
 	}
 	return out;
+}
+
+const noSubscription = () => () => {};
+const noReplayState = (): ReplayState | null => null;
+
+/** "REPLAY 14:03:22 123/3600 ▶ 4x": where the replay is, for the header. */
+function replayMode(state: ReplayState): string {
+	const clock = state.timeMs === null ? '--:--:--' : new Date(state.timeMs).toISOString().slice(0, 19).replace('T', ' ');
+	return `REPLAY ${clock}  ${state.index + 1}/${state.length} ${state.playing ? '▶' : '❚❚'} ${state.speed}x`;
+}
+
+/** Replay's own keys; false for any other action. */
+function performReplay(replay: ReplayController, action: Action): boolean {
+	switch (action) {
+		case 'replayNext':
+			replay.step(1);
+			return true;
+		case 'replayPrev':
+			replay.step(-1);
+			return true;
+		case 'replayJumpForward':
+			replay.jump(JUMP_MS);
+			return true;
+		case 'replayJumpBack':
+			replay.jump(-JUMP_MS);
+			return true;
+		case 'replayStart':
+			replay.start();
+			return true;
+		case 'replayEnd':
+			replay.end();
+			return true;
+		case 'replayPlay':
+			replay.togglePlay();
+			return true;
+		case 'replayFaster':
+			replay.faster();
+			return true;
+		case 'replaySlower':
+			replay.slower();
+			return true;
+		default:
+			return false;
+	}
 }

@@ -1,7 +1,7 @@
 import type {Key} from 'ink';
 
 /** Where a key applies. The app says which scopes are active; the first match wins. */
-export type Scope = 'global' | 'panels' | 'processes' | 'slabs' | 'detail' | 'help';
+export type Scope = 'replay' | 'global' | 'panels' | 'processes' | 'slabs' | 'detail' | 'help';
 
 export type Action =
 	| 'quit'
@@ -32,7 +32,16 @@ export type Action =
 	| 'sortAddress'
 	| 'kmemTrace'
 	| 'kmemSpan'
-	| 'kmemStop';
+	| 'kmemStop'
+	| 'replayNext'
+	| 'replayPrev'
+	| 'replayJumpForward'
+	| 'replayJumpBack'
+	| 'replayStart'
+	| 'replayEnd'
+	| 'replayPlay'
+	| 'replayFaster'
+	| 'replaySlower';
 
 export interface Binding {
 	/** Normalised key names (see keyName). */
@@ -48,6 +57,16 @@ export interface Binding {
 
 /** The one key table: input handling, the footer and the help screen are all drawn from it. */
 export const BINDINGS: Binding[] = [
+	// Replay keys come first: in a replay they win over the same letters below (atop/below habits).
+	{keys: ['t'], label: 't/T', scopes: ['replay'], action: 'replayNext', help: 'Replay: next sample', footer: 'step'},
+	{keys: ['T'], label: 'T', scopes: ['replay'], action: 'replayPrev', help: 'Replay: previous sample'},
+	{keys: ['j'], label: 'j/J', scopes: ['replay'], action: 'replayJumpForward', help: 'Replay: jump forward a minute', footer: 'jump'},
+	{keys: ['J'], label: 'J', scopes: ['replay'], action: 'replayJumpBack', help: 'Replay: jump back a minute'},
+	{keys: ['r'], label: 'r/Z', scopes: ['replay'], action: 'replayStart', help: 'Replay: go to the start', footer: 'start/end'},
+	{keys: ['Z'], label: 'Z', scopes: ['replay'], action: 'replayEnd', help: 'Replay: go to the end'},
+	{keys: [' '], label: 'space', scopes: ['replay'], action: 'replayPlay', help: 'Replay: play / pause', footer: 'play'},
+	{keys: ['>', '+', ']'], label: '</>', scopes: ['replay'], action: 'replayFaster', help: 'Replay: play faster', footer: 'speed'},
+	{keys: ['<', '-', '['], label: '<', scopes: ['replay'], action: 'replaySlower', help: 'Replay: play slower'},
 	{keys: ['q'], label: 'q', scopes: ['global'], action: 'quit', help: 'Quit', footer: 'quit'},
 	{keys: ['ctrl+c'], label: 'Ctrl-C', scopes: ['global'], action: 'quit', help: 'Quit'},
 	{keys: ['?', 'f1'], label: '?', scopes: ['global'], action: 'help', help: 'Help: this list of keys', footer: 'help'},

@@ -1,5 +1,6 @@
 import {render} from 'ink';
 import type {Store} from '../store/store.js';
+import type {ReplayController} from '../source/replay.js';
 import {App} from './App.js';
 import type {DrillTarget} from '../probe/sample.js';
 import {perfKmemTracer} from './kmemTracer.js';
@@ -16,6 +17,8 @@ export interface FullScreenOptions {
 	mode?: string;
 	status?: string;
 	initialTarget?: DrillTarget;
+	/** Replaying a recording: the controller moves the store; there is no live timer and no perf. */
+	replay?: ReplayController;
 	/** Called once on every exit path, before the terminal is restored (stop perf, close files). */
 	onExit?: () => void;
 }
@@ -33,6 +36,7 @@ export async function runFullScreen(options: FullScreenOptions): Promise<number>
 		if (restored) return;
 		restored = true;
 		options.store.stop();
+		options.replay?.close();
 		// perf is never left running: a trace from the slab view ends with leaktop.
 		kmem.cancel();
 		options.onExit?.();
@@ -66,18 +70,26 @@ export async function runFullScreen(options: FullScreenOptions): Promise<number>
 	process.on('unhandledRejection', onCrash);
 
 	// The first frame shows numbers, not a "starting" screen; later ticks run on the timer.
-	if (options.store.getSnapshot().ticks === 0) options.store.tick();
+	if (options.replay) options.replay.seek(0);
+	else if (options.store.getSnapshot().ticks === 0) options.store.tick();
 	// Raw mode from the start: keys typed before Ink's input hook is live are kept, not line-buffered.
 	if (stdin.isTTY) stdin.setRawMode(true);
 	stdout.write(ENTER_ALT_SCREEN);
 	const theme = makeTheme(options.color);
 	const instance = render(
 		<ThemeContext.Provider value={theme}>
-			<App store={options.store} mode={options.mode} status={options.status} initialTarget={options.initialTarget} kmem={kmem} />
+			<App
+				store={options.store}
+				mode={options.mode}
+				status={options.status}
+				initialTarget={options.initialTarget}
+				kmem={options.replay ? undefined : kmem}
+				replay={options.replay}
+			/>
 		</ThemeContext.Provider>,
 		{exitOnCtrlC: false, patchConsole: true, incrementalRendering: false, maxFps: 15},
 	);
-	options.store.start(options.store.interval);
+	if (!options.replay) options.store.start(options.store.interval);
 	try {
 		await instance.waitUntilExit();
 	} catch (error) {

@@ -4,6 +4,7 @@ import {fit} from '../text.js';
 import {useTheme} from '../ThemeContext.js';
 
 const SCOPE_TITLES: Record<Scope, string> = {
+	replay: 'Replay',
 	global: 'Everywhere',
 	panels: 'Panels',
 	processes: 'Process table',
@@ -13,11 +14,11 @@ const SCOPE_TITLES: Record<Scope, string> = {
 };
 
 /** Every key, grouped by where it works; drawn from the key table so it cannot drift. */
-export function HelpScreen({width, height, offset}: {width: number; height: number; offset: number}) {
+export function HelpScreen({width, height, offset, replay = false}: {width: number; height: number; offset: number; replay?: boolean}) {
 	const theme = useTheme();
 	const lines: Array<{text: string; title?: boolean}> = [];
 	for (const scope of Object.keys(SCOPE_TITLES) as Scope[]) {
-		if (scope === 'help') continue;
+		if (scope === 'help' || (scope === 'replay' && !replay)) continue;
 		const bindings = BINDINGS.filter(b => b.scopes[0] === scope);
 		if (bindings.length === 0) continue;
 		lines.push({text: SCOPE_TITLES[scope], title: true});
