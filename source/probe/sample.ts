@@ -33,6 +33,30 @@ export interface Sample {
 	sources: Record<string, 'ok' | Reason>;
 	/** The closer reading of what the view is drilled into; absent or null when not drilled. */
 	drill?: DrillReading | null;
+	/** Where leaktop itself runs, found once at start; absent in samples not from LiveSource. */
+	self?: SelfFacts;
+}
+
+/** leaktop's own situation: the container it runs in, and why memory cgroups are missing. */
+export interface SelfFacts {
+	/** The container (or lxcfs-served view) leaktop runs in; null on a host. */
+	container: SelfContainerFacts | null;
+	/** Why there are no memory cgroups (e.g. "the memory controller is disabled…"); null when there are. */
+	cgroupNote: string | null;
+}
+
+export interface SelfContainerFacts {
+	/** Runtime (docker, lxc, kubepods…) and short id or name, when the evidence names them. */
+	kind: string | null;
+	name: string | null;
+	/** leaktop's own memory cgroup: the row of Sample.cgroups that carries the live usage. */
+	cgroupPath: string | null;
+	/** The smallest limit over that cgroup and its ancestors; null = none. */
+	limitBytes: number | null;
+	/** Usage at start (the cgroup row has the current figure). */
+	usageBytes: number | null;
+	/** lxcfs serves /proc files: meminfo shows the container's view, not the host's. */
+	lxcfs: boolean;
 }
 
 /** What a drill-down looks at: one process (key `pid:starttime` once known) or one slab cache. */

@@ -1,10 +1,11 @@
-import {detectCgroupHierarchy, readCgroups, type CgroupMemo} from '../probe/cgroup.js';
+import {detectCgroupHierarchy, readCgroups, type CgroupHierarchy, type CgroupMemo} from '../probe/cgroup.js';
+import {selfContainer} from '../probe/cgroupContainer.js';
 import {Files} from '../probe/files.js';
 import {readHostFacts, readUptime} from '../probe/host.js';
 import {parseMeminfo} from '../probe/meminfo.js';
 import {ProcessScanner} from '../probe/processTable.js';
 import {fail, ok, type Reason, type Result} from '../probe/result.js';
-import type {DrillReading, DrillTarget, HostFacts, ProcessSample, Sample, SlabSample} from '../probe/sample.js';
+import type {DrillReading, DrillTarget, HostFacts, ProcessSample, Sample, SelfFacts, SlabSample} from '../probe/sample.js';
 import {readSlabDetail} from '../probe/slabDetail.js';
 import {readSmaps, type SmapsReading} from '../probe/smaps.js';
 import {annotateSlabs, parseSlabinfo, readSlabsFromSysfs, readSlabTopology, type SlabTopology} from '../probe/slab.js';
@@ -30,10 +31,12 @@ export interface LiveOptions {
 	/** Wall and monotonic clocks, injectable for tests. */
 	now?: () => number;
 	monotonic?: () => number;
+	/** Walk the memory cgroups at most this often (default 5 s). */
+	cgroupEveryMs?: number;
 }
 
 const TOPOLOGY_REFRESH_MS = 60_000;
-/** Cgroups change slowly and cost 2-5 reads each: walk them at most this often. */
+/** Cgroups change slowly and cost 2-5 reads each: walk them at most this often by default. */
 const CGROUP_EVERY_MS = 5_000;
 /** A smaps read longer than this is worth saying (30,000 mappings take ~130 ms here). */
 const SLOW_SMAPS_MS = 100;
@@ -45,6 +48,7 @@ export class LiveSource implements Source {
 	readonly kind = 'live';
 	private readonly files: Files;
 	private readonly host: HostFacts;
+	private readonly self: SelfFacts;
 	private readonly scanner: ProcessScanner;
 	private readonly options: Required<Omit<LiveOptions, 'files'>>;
 	private focusPids: ReadonlySet<number> = new Set();
@@ -64,7 +68,9 @@ export class LiveSource implements Source {
 		this.cgroupMemo.hierarchy = detectCgroupHierarchy(this.files);
 		const hierarchy = this.cgroupMemo.hierarchy.ok && this.cgroupMemo.hierarchy.value.mode !== 'none' ? this.cgroupMemo.hierarchy.value : null;
 		this.scanner = new ProcessScanner(this.files, this.host.pageSize, hierarchy);
+		this.self = readSelfFacts(this.files, this.cgroupMemo.hierarchy, hierarchy);
 		this.options = {
+			cgroupEveryMs: options.cgroupEveryMs ?? CGROUP_EVERY_MS,
 			detailTop: options.detailTop ?? 20,
 			pssBudgetMs: options.pssBudgetMs ?? 5,
 			pssAll: options.pssAll ?? false,
@@ -141,6 +147,7 @@ export class LiveSource implements Source {
 			cgroupMode: cgroups.cgroupMode,
 			sources,
 			drill: this.readDrill(scan.processes, monoMs),
+			self: this.self,
 		};
 	}
 
@@ -167,7 +174,7 @@ export class LiveSource implements Source {
 	}
 
 	private readCgroups(monoMs: number): LiveSource['lastCgroups'] {
-		if (monoMs - this.cgroupsReadAt < CGROUP_EVERY_MS) return this.lastCgroups;
+		if (monoMs - this.cgroupsReadAt < this.options.cgroupEveryMs) return this.lastCgroups;
 		this.cgroupsReadAt = monoMs;
 		const reading = readCgroups(this.files, {memo: this.cgroupMemo});
 		this.lastCgroups = reading.ok
@@ -201,4 +208,23 @@ export class LiveSource implements Source {
 		const slabs = readSlabsFromSysfs(this.files, topology.value, this.host.pageSize);
 		return slabs.ok && slabs.value.length === 0 ? fail(this.slabinfoReason ?? 'EMPTY') : slabs;
 	}
+}
+
+/** leaktop's container (read once: it does not change while leaktop runs) and why cgroups may be missing. */
+function readSelfFacts(files: Files, detected: Result<CgroupHierarchy>, hierarchy: CgroupHierarchy | null): SelfFacts {
+	const cgroupNote = detected.ok ? detected.value.note : `the cgroup mounts cannot be read (${detected.reason})`;
+	const self = selfContainer(files, hierarchy);
+	if (!self.ok || !self.value.inContainer) return {container: null, cgroupNote};
+	const {kind, name, cgroup, effectiveLimitBytes, lxcfsFiles} = self.value;
+	return {
+		container: {
+			kind,
+			name,
+			cgroupPath: cgroup?.path ?? null,
+			limitBytes: effectiveLimitBytes ?? cgroup?.limitBytes ?? null,
+			usageBytes: cgroup?.usageBytes ?? null,
+			lxcfs: lxcfsFiles.length > 0,
+		},
+		cgroupNote,
+	};
 }
