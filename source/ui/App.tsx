@@ -1,15 +1,16 @@
 import {Box, Text, useApp, useInput, useStdin, type Key} from 'ink';
 import {useCallback, useEffect, useRef, useState, useSyncExternalStore} from 'react';
 import type {DrillTarget} from '../probe/sample.js';
-import type {ProcessRow, SlabRow, Store} from '../store/store.js';
+import type {CgroupRow, ProcessRow, SlabRow, Store} from '../store/store.js';
 import {FindingsBar} from './components/FindingsBar.js';
 import {FindingsView} from './components/FindingsView.js';
 import {Footer} from './components/Footer.js';
 import {Header, headerHeight} from './components/Header.js';
 import {HelpScreen, helpLength} from './components/HelpScreen.js';
 import {KernelLine} from './components/KernelLine.js';
-import {MemoryPanel} from './components/MemoryPanel.js';
-import {processColumns, sortProcesses, type ProcessSort} from './components/ProcessTable.js';
+import {MemoryPanel, memoryPanelHeight} from './components/MemoryPanel.js';
+import {cgroupColumns, cgroupFigures, cgroupsEmptyText, inCgroup, sortCgroups, type CgroupSort} from './components/CgroupTable.js';
+import {CGROUP_COLUMN_MIN_WIDTH, processColumns, sortProcesses, type ProcessSort} from './components/ProcessTable.js';
 import {slabColumns, sortSlabs, type SlabSort} from './components/SlabTable.js';
 import {scrollOffset, Table} from './components/Table.js';
 import {VmstatStrip} from './components/VmstatStrip.js';
@@ -20,7 +21,7 @@ import {JUMP_MS, type ReplayController, type ReplayState} from '../source/replay
 import {ProcessDrill, type DrillActionHandler} from './ProcessDrill.js';
 import {SlabDrill} from './SlabDrill.js';
 import {printable} from '../probe/process.js';
-import {fit} from './text.js';
+import {fit, fitMiddle} from './text.js';
 import {useTheme} from './ThemeContext.js';
 
 export const MIN_COLUMNS = 60;
@@ -28,10 +29,14 @@ export const MIN_ROWS = 16;
 const DRILL_PASSES = new Set<Action>(['quit', 'help', 'back', 'filter', 'freeze', 'faster', 'slower']);
 const INTERVAL_STEPS_MS = [250, 500, 1000, 2000, 3000, 5000, 10_000, 30_000, 60_000];
 
-type DrillView = {kind: 'drill'; target: DrillTarget};
-type View = {kind: 'panels'} | {kind: 'help'; from: 'panels' | DrillView} | {kind: 'findings'} | DrillView;
-type Focus = 'processes' | 'slabs';
-type FilterOf = Focus | 'drill';
+/** One cgroup's processes: the process table narrowed to it, opened from the cgroup table. */
+type CgroupView = {kind: 'cgroup'; path: string};
+/** `from`: the cgroup view it was opened from, where Esc returns. */
+type DrillView = {kind: 'drill'; target: DrillTarget; from?: CgroupView};
+type View = {kind: 'panels'} | {kind: 'help'; from: 'panels' | DrillView | CgroupView} | {kind: 'findings'} | CgroupView | DrillView;
+type Bottom = 'slabs' | 'cgroups';
+type Focus = 'processes' | Bottom;
+type FilterOf = Focus | 'members' | 'drill';
 
 interface Selection {
 	key: string | null;
@@ -63,6 +68,7 @@ function resolve<T>(rows: T[], selection: Selection, keyOf: (row: T) => string):
 
 const processKey = (r: ProcessRow) => r.key;
 const slabKey = (r: SlabRow) => r.sample.name;
+const cgroupKey = (r: CgroupRow) => r.sample.path;
 
 /** The live full-screen view: panels, tables, drill-downs, help; state here, numbers from the store. */
 export function App({store, mode = 'LIVE', status, initialTarget, kmem, replay, onQuit}: AppProps) {
@@ -76,57 +82,85 @@ export function App({store, mode = 'LIVE', status, initialTarget, kmem, replay, 
 	const {columns, rows} = useTerminalSize();
 	const [view, setView] = useState<View>(initialTarget ? {kind: 'drill', target: initialTarget} : {kind: 'panels'});
 	const [focus, setFocus] = useState<Focus>('processes');
+	const [bottom, setBottom] = useState<Bottom>('slabs');
 	const [processSort, setProcessSort] = useState<ProcessSort>('rss');
 	const [slabSort, setSlabSort] = useState<SlabSort>('size');
-	const [filters, setFilters] = useState<Record<FilterOf, string>>({processes: '', slabs: '', drill: ''});
+	const [cgroupSort, setCgroupSort] = useState<CgroupSort>('usage');
+	const [filters, setFilters] = useState<Record<FilterOf, string>>({processes: '', slabs: '', cgroups: '', members: '', drill: ''});
 	const [editingFilter, setEditingFilter] = useState(false);
 	const [showCommand, setShowCommand] = useState(true);
+	// null: shown when the terminal is wide enough; the key makes it a choice.
+	const [cgroupColumn, setCgroupColumn] = useState<boolean | null>(null);
 	const [processSel, setProcessSel] = useState<Selection>({key: null, index: 0, offset: 0});
 	const [slabSel, setSlabSel] = useState<Selection>({key: null, index: 0, offset: 0});
+	const [cgroupSel, setCgroupSel] = useState<Selection>({key: null, index: 0, offset: 0});
+	const [memberSel, setMemberSel] = useState<Selection>({key: null, index: 0, offset: 0});
 	const [scroll, setScroll] = useState(0);
 	const drillAction = useRef<DrillActionHandler | null>(null);
 	// The drill shown, also while help is over it: the store samples it closely meanwhile.
-	const drilled = view.kind === 'drill' ? view : view.kind === 'help' && view.from !== 'panels' ? view.from : null;
+	const drilled = view.kind === 'drill' ? view : view.kind === 'help' && view.from !== 'panels' && view.from.kind === 'drill' ? view.from : null;
+	const cgroupView = view.kind === 'cgroup' ? view : null;
 	const drillTarget = drilled?.target ?? null;
 	useEffect(() => {
 		store.setDrill(drillTarget);
 	}, [store, drillTarget]);
 	useEffect(() => () => store.setDrill(null), [store]);
-	const filterOf: FilterOf = drilled ? 'drill' : focus;
+	const filterOf: FilterOf = drilled ? 'drill' : cgroupView ? 'members' : focus;
 
 	const width = columns;
 	const height = Math.max(1, rows - 1); // A frame as tall as the terminal makes Ink repaint everything.
 	const tooSmall = columns < MIN_COLUMNS || rows < MIN_ROWS;
 
+	const showCgroupColumn = cgroupColumn ?? width >= CGROUP_COLUMN_MIN_WIDTH;
 	const processRows = sortProcesses(snapshot.processes, processSort, filters.processes);
 	const slabRows = sortSlabs(snapshot.slabs, slabSort, filters.slabs);
-	// Header, memory (2), vmstat (2), kernel, verdict, footer; then a title and a header per table.
-	const fixed = headerHeight(snapshot, shownStatus) + 2 + 2 + 1 + 1 + 1;
+	const cgroupRows = sortCgroups(snapshot.cgroups, cgroupSort, filters.cgroups);
+	// Header, memory (2, 3 in a container), vmstat (2), kernel, verdict, footer; then a title and a header per table.
+	const fixed = headerHeight(snapshot, shownStatus) + memoryPanelHeight(snapshot) + 2 + 1 + 1 + 1;
 	const tableSpace = Math.max(2, height - fixed - 4);
-	const slabHeight = Math.max(1, Math.floor(tableSpace * 0.4));
-	const processHeight = Math.max(1, tableSpace - slabHeight);
+	const bottomHeight = Math.max(1, Math.floor(tableSpace * 0.4));
+	const processHeight = Math.max(1, tableSpace - bottomHeight);
 
 	const processIndex = resolve(processRows, processSel, processKey);
 	const slabIndex = resolve(slabRows, slabSel, slabKey);
+	const cgroupIndex = resolve(cgroupRows, cgroupSel, cgroupKey);
 	const processOffset = scrollOffset(processIndex, processSel.offset, processHeight, processRows.length);
-	const slabOffset = scrollOffset(slabIndex, slabSel.offset, slabHeight, slabRows.length);
+	const slabOffset = scrollOffset(slabIndex, slabSel.offset, bottomHeight, slabRows.length);
+	const cgroupOffset = scrollOffset(cgroupIndex, cgroupSel.offset, bottomHeight, cgroupRows.length);
+
+	// A cgroup's own view: its title (2 lines) and the process table narrowed to it.
+	const bodyHeight = Math.max(1, height - headerHeight(snapshot, status) - 1);
+	const cgroupRow = cgroupView ? (snapshot.cgroups.find(r => r.sample.path === cgroupView.path) ?? null) : null;
+	const memberRows = cgroupView ? sortProcesses(snapshot.processes.filter(r => inCgroup(r.sample, cgroupView.path)), processSort, filters.members) : [];
+	const memberHeight = Math.max(1, bodyHeight - 3);
+	const memberIndex = resolve(memberRows, memberSel, processKey);
+	const memberOffset = scrollOffset(memberIndex, memberSel.offset, memberHeight, memberRows.length);
 
 	const viewScopes: Scope[] =
-		view.kind === 'help' ? ['help', 'global'] : view.kind === 'panels' ? [focus, 'panels', 'global'] : ['detail', 'global'];
+		view.kind === 'help'
+			? ['help', 'global']
+			: view.kind === 'panels'
+				? [focus, 'panels', 'global']
+				: view.kind === 'cgroup'
+					? ['cgroup', 'processes', 'global']
+					: ['detail', 'global'];
 	const scopes: Scope[] = replay ? ['replay', ...viewScopes] : viewScopes;
 
+	/** The table the arrow keys move in: one selection, its rows, height and offset. */
+	const tables = {
+		processes: {total: processRows.length, index: processIndex, offset: processOffset, height: processHeight, set: setProcessSel, keyAt: (i: number) => (processRows[i] ? processKey(processRows[i]) : null)},
+		slabs: {total: slabRows.length, index: slabIndex, offset: slabOffset, height: bottomHeight, set: setSlabSel, keyAt: (i: number) => (slabRows[i] ? slabKey(slabRows[i]) : null)},
+		cgroups: {total: cgroupRows.length, index: cgroupIndex, offset: cgroupOffset, height: bottomHeight, set: setCgroupSel, keyAt: (i: number) => (cgroupRows[i] ? cgroupKey(cgroupRows[i]) : null)},
+		members: {total: memberRows.length, index: memberIndex, offset: memberOffset, height: memberHeight, set: setMemberSel, keyAt: (i: number) => (memberRows[i] ? processKey(memberRows[i]) : null)},
+	};
+
 	const move = (action: Action) => {
-		const page = focus === 'processes' ? processHeight : slabHeight;
-		const total = focus === 'processes' ? processRows.length : slabRows.length;
-		const current = focus === 'processes' ? processIndex : slabIndex;
+		const table = tables[cgroupView ? 'members' : focus];
+		const {index: current, height: page, total} = table;
 		const next = {up: current - 1, down: current + 1, pageUp: current - page, pageDown: current + page, home: 0, end: total - 1}[action as 'up'];
 		if (next === undefined) return;
 		const index = Math.max(0, Math.min(total - 1, next));
-		if (focus === 'processes') {
-			setProcessSel({key: processRows[index] ? processKey(processRows[index]) : null, index, offset: scrollOffset(index, processOffset, processHeight, total)});
-		} else {
-			setSlabSel({key: slabRows[index] ? slabKey(slabRows[index]) : null, index, offset: scrollOffset(index, slabOffset, slabHeight, total)});
-		}
+		table.set({key: table.keyAt(index), index, offset: scrollOffset(index, table.offset, page, total)});
 	};
 
 	const quit = () => {
@@ -149,41 +183,57 @@ export function App({store, mode = 'LIVE', status, initialTarget, kmem, replay, 
 			case 'help':
 				setScroll(0);
 				if (view.kind === 'help') setView(view.from === 'panels' ? {kind: 'panels'} : view.from);
-				else setView({kind: 'help', from: view.kind === 'drill' ? view : 'panels'});
+				else setView({kind: 'help', from: view.kind === 'drill' || view.kind === 'cgroup' ? view : 'panels'});
 				return;
 			case 'back':
 				if (view.kind === 'panels') setFilters(f => ({...f, [focus]: ''}));
 				else if (view.kind === 'help' && view.from !== 'panels') setView(view.from);
-				else {
+				else if (view.kind === 'drill' && view.from) {
 					setFilters(f => ({...f, drill: ''}));
+					setView(view.from);
+				} else {
+					setFilters(f => ({...f, drill: '', members: ''}));
 					setView({kind: 'panels'});
 				}
 				return;
 			case 'focusNext':
 			case 'focusPrev':
-				setFocus(f => (f === 'processes' ? 'slabs' : 'processes'));
+				setFocus(f => (f === 'processes' ? bottom : 'processes'));
 				return;
+			case 'toggleBottom': {
+				const next = bottom === 'slabs' ? 'cgroups' : 'slabs';
+				setBottom(next);
+				setFocus(next);
+				return;
+			}
 			case 'up':
 			case 'down':
 			case 'pageUp':
 			case 'pageDown':
 			case 'home':
 			case 'end':
-				if (view.kind === 'panels') move(action);
+				if (view.kind === 'panels' || view.kind === 'cgroup') move(action);
 				else {
 					const step = {up: -1, down: 1, pageUp: -height, pageDown: height, home: -Infinity, end: Infinity}[action];
 					setScroll(s => Math.max(0, Math.min(view.kind === 'help' ? helpLength() : 10_000, s + step)));
 				}
 				return;
 			case 'drill': {
-				const row = focus === 'processes' ? processRows[processIndex] : slabRows[slabIndex];
-				if (!row) return;
 				setScroll(0);
 				setFilters(f => ({...f, drill: ''}));
-				setView({
-					kind: 'drill',
-					target: focus === 'processes' ? {kind: 'process', pid: (row as ProcessRow).sample.pid, key: (row as ProcessRow).key} : {kind: 'slab', name: (row as SlabRow).sample.name},
-				});
+				if (cgroupView || focus === 'processes') {
+					const row = cgroupView ? memberRows[memberIndex] : processRows[processIndex];
+					if (row) setView({kind: 'drill', target: {kind: 'process', pid: row.sample.pid, key: row.key}, ...(cgroupView ? {from: cgroupView} : {})});
+				} else if (focus === 'slabs') {
+					const row = slabRows[slabIndex];
+					if (row) setView({kind: 'drill', target: {kind: 'slab', name: row.sample.name}});
+				} else {
+					const row = cgroupRows[cgroupIndex];
+					if (!row) return;
+					setFilters(f => ({...f, members: ''}));
+					setMemberSel({key: null, index: 0, offset: 0});
+					setView({kind: 'cgroup', path: row.sample.path});
+				}
 				return;
 			}
 			case 'sortRss':
@@ -193,11 +243,13 @@ export function App({store, mode = 'LIVE', status, initialTarget, kmem, replay, 
 				setProcessSort('pss');
 				return;
 			case 'sortGrowth':
-				if (focus === 'processes') setProcessSort('growth');
+				if (cgroupView || focus === 'processes') setProcessSort('growth');
+				else if (focus === 'cgroups') setCgroupSort('growth');
 				else setSlabSort('growth');
 				return;
 			case 'sortSize':
-				setSlabSort('size');
+				if (focus === 'cgroups') setCgroupSort('usage');
+				else setSlabSort('size');
 				return;
 			case 'sortObjs':
 				setSlabSort('objs');
@@ -218,6 +270,9 @@ export function App({store, mode = 'LIVE', status, initialTarget, kmem, replay, 
 			}
 			case 'toggleCommand':
 				setShowCommand(s => !s);
+				return;
+			case 'toggleCgroupColumn':
+				setCgroupColumn(!showCgroupColumn);
 				return;
 			case 'findings':
 				setScroll(0);
@@ -273,7 +328,6 @@ export function App({store, mode = 'LIVE', status, initialTarget, kmem, replay, 
 	const availableHistory = store.systemSeries('availableBytes').map(p => p.value).slice(-120);
 	const watchingSec = snapshot.startedMs && snapshot.sample ? (snapshot.sample.timeMs - snapshot.startedMs) / 1000 : 0;
 
-	const bodyHeight = Math.max(1, height - headerHeight(snapshot, status) - 1);
 	let drillBody = null;
 	if (drilled) {
 		const drill = snapshot.drill;
@@ -294,6 +348,28 @@ export function App({store, mode = 'LIVE', status, initialTarget, kmem, replay, 
 		body = <FindingsView findings={snapshot.findings} width={width} height={height - 1} offset={scroll} />;
 	} else if (view.kind === 'drill') {
 		body = drillBody;
+	} else if (view.kind === 'cgroup') {
+		const filterText = filters.members || editingFilter ? `  filter: ${filters.members}${editingFilter ? '▏' : ''}` : '';
+		const figures = cgroupRow ? cgroupFigures(cgroupRow) : 'this cgroup is gone (or not read yet)';
+		body = (
+			<Box flexDirection="column">
+				<Text bold color={theme.accent} wrap="truncate">
+					{fit(`cgroup ${fitMiddle(view.path, Math.max(10, width - 40)).trimEnd()}  ${memberRows.length} processes  sort: ${processSort.toUpperCase()}${filterText}`, width)}
+				</Text>
+				<Text wrap="truncate">{fit(figures, width)}</Text>
+				<Table
+					columns={processColumns(theme, showCommand, width, showCgroupColumn)}
+					rows={memberRows}
+					rowKey={processKey}
+					selected={memberIndex}
+					offset={memberOffset}
+					height={memberHeight}
+					width={width}
+					focused
+					empty={filters.members ? 'no process matches the filter' : 'no process of this cgroup is listed'}
+				/>
+			</Box>
+		);
 	} else {
 		const filterText = (which: Focus) => (filters[which] || (editingFilter && focus === which) ? `  filter: ${filters[which]}${editingFilter && focus === which ? '▏' : ''}` : '');
 		const title = (which: Focus, text: string) => (
@@ -309,7 +385,7 @@ export function App({store, mode = 'LIVE', status, initialTarget, kmem, replay, 
 				<FindingsBar findings={snapshot.findings} width={width} watchingSec={watchingSec} />
 				{title('processes', `Processes ${processRows.length}/${snapshot.processes.length}  sort: ${processSort.toUpperCase()}`)}
 				<Table
-					columns={processColumns(theme, showCommand, width)}
+					columns={processColumns(theme, showCommand, width, showCgroupColumn)}
 					rows={processRows}
 					rowKey={processKey}
 					selected={processIndex}
@@ -318,18 +394,37 @@ export function App({store, mode = 'LIVE', status, initialTarget, kmem, replay, 
 					width={width}
 					focused={focus === 'processes'}
 				/>
-				{title('slabs', `Slab caches ${slabRows.length}/${snapshot.slabs.length}  sort: ${slabSort.toUpperCase()}`)}
-				<Table
-					columns={slabColumns()}
-					rows={slabRows}
-					rowKey={slabKey}
-					selected={slabIndex}
-					offset={slabOffset}
-					height={slabHeight}
-					width={width}
-					focused={focus === 'slabs'}
-					empty={snapshot.sample?.sources.slabs === 'EACCES' ? 'slab caches: needs root' : 'no slab data'}
-				/>
+				{bottom === 'slabs' ? (
+					<>
+						{title('slabs', `Slab caches ${slabRows.length}/${snapshot.slabs.length}  sort: ${slabSort.toUpperCase()}  (g: cgroups)`)}
+						<Table
+							columns={slabColumns()}
+							rows={slabRows}
+							rowKey={slabKey}
+							selected={slabIndex}
+							offset={slabOffset}
+							height={bottomHeight}
+							width={width}
+							focused={focus === 'slabs'}
+							empty={snapshot.sample?.sources.slabs === 'EACCES' ? 'slab caches: needs root' : 'no slab data'}
+						/>
+					</>
+				) : (
+					<>
+						{title('cgroups', `Memory cgroups ${cgroupRows.length}/${snapshot.cgroups.length}${snapshot.sample?.cgroupMode ? ` (${snapshot.sample.cgroupMode})` : ''}  sort: ${cgroupSort.toUpperCase()}  (g: slabs)`)}
+						<Table
+							columns={cgroupColumns(width, cgroupRows)}
+							rows={cgroupRows}
+							rowKey={cgroupKey}
+							selected={cgroupIndex}
+							offset={cgroupOffset}
+							height={bottomHeight}
+							width={width}
+							focused={focus === 'cgroups'}
+							empty={cgroupsEmptyText(snapshot.sample, filters.cgroups !== '' && snapshot.cgroups.length > 0)}
+						/>
+					</>
+				)}
 			</Box>
 		);
 	}
@@ -345,7 +440,7 @@ export function App({store, mode = 'LIVE', status, initialTarget, kmem, replay, 
 			<Footer
 				scopes={scopes}
 				width={width}
-				note={editingFilter ? `type to filter${drilled ? ' the mappings (or call sites)' : ''} · Enter keeps · Esc clears` : footerNote}
+				note={editingFilter ? `type to filter${drilled ? ' the mappings (or call sites)' : focus === 'cgroups' && !cgroupView ? ' by path or container' : ''} · Enter keeps · Esc clears` : footerNote}
 			/>
 		</Box>
 	);

@@ -1,7 +1,7 @@
 import type {Key} from 'ink';
 
 /** Where a key applies. The app says which scopes are active; the first match wins. */
-export type Scope = 'replay' | 'global' | 'panels' | 'processes' | 'slabs' | 'detail' | 'help';
+export type Scope = 'replay' | 'global' | 'panels' | 'processes' | 'slabs' | 'cgroups' | 'cgroup' | 'detail' | 'help';
 
 export type Action =
 	| 'quit'
@@ -26,6 +26,8 @@ export type Action =
 	| 'faster'
 	| 'slower'
 	| 'toggleCommand'
+	| 'toggleCgroupColumn'
+	| 'toggleBottom'
 	| 'findings'
 	| 'sortAnon'
 	| 'sortChange'
@@ -70,20 +72,22 @@ export const BINDINGS: Binding[] = [
 	{keys: ['q'], label: 'q', scopes: ['global'], action: 'quit', help: 'Quit', footer: 'quit'},
 	{keys: ['ctrl+c'], label: 'Ctrl-C', scopes: ['global'], action: 'quit', help: 'Quit'},
 	{keys: ['?', 'f1'], label: '?', scopes: ['global'], action: 'help', help: 'Help: this list of keys', footer: 'help'},
-	{keys: ['escape'], label: 'Esc', scopes: ['help', 'detail'], action: 'back', help: 'Back to the panels', footer: 'back'},
-	{keys: ['tab'], label: 'Tab', scopes: ['panels'], action: 'focusNext', help: 'Move focus: processes ↔ slab caches', footer: 'focus'},
+	{keys: ['escape'], label: 'Esc', scopes: ['help', 'detail', 'cgroup'], action: 'back', help: 'Back to the panels (from a process opened in a cgroup: back to that cgroup)', footer: 'back'},
+	{keys: ['tab'], label: 'Tab', scopes: ['panels'], action: 'focusNext', help: 'Move focus: processes ↔ the bottom pane (slab caches or cgroups)', footer: 'focus'},
+	{keys: ['g'], label: 'g', scopes: ['panels'], action: 'toggleBottom', help: 'Bottom pane: slab caches ↔ memory cgroups (and focus it)', footer: 'cgroups'},
 	{keys: ['shift+tab'], label: 'S-Tab', scopes: ['panels'], action: 'focusPrev', help: 'Move focus back'},
-	{keys: ['up', 'k'], label: '↑↓', scopes: ['panels', 'detail', 'help'], action: 'up', help: 'Move the selection up', footer: 'move'},
-	{keys: ['down', 'j'], label: '↓', scopes: ['panels', 'detail', 'help'], action: 'down', help: 'Move the selection down'},
-	{keys: ['pageup'], label: 'PgUp', scopes: ['panels', 'detail', 'help'], action: 'pageUp', help: 'One page up'},
-	{keys: ['pagedown'], label: 'PgDn', scopes: ['panels', 'detail', 'help'], action: 'pageDown', help: 'One page down'},
-	{keys: ['home'], label: 'Home', scopes: ['panels', 'detail', 'help'], action: 'home', help: 'First row'},
-	{keys: ['end'], label: 'End', scopes: ['panels', 'detail', 'help'], action: 'end', help: 'Last row'},
-	{keys: ['return'], label: 'Enter', scopes: ['panels'], action: 'drill', help: 'Drill into the selected process or slab cache', footer: 'drill'},
+	{keys: ['up', 'k'], label: '↑↓', scopes: ['panels', 'detail', 'help', 'cgroup'], action: 'up', help: 'Move the selection up', footer: 'move'},
+	{keys: ['down', 'j'], label: '↓', scopes: ['panels', 'detail', 'help', 'cgroup'], action: 'down', help: 'Move the selection down'},
+	{keys: ['pageup'], label: 'PgUp', scopes: ['panels', 'detail', 'help', 'cgroup'], action: 'pageUp', help: 'One page up'},
+	{keys: ['pagedown'], label: 'PgDn', scopes: ['panels', 'detail', 'help', 'cgroup'], action: 'pageDown', help: 'One page down'},
+	{keys: ['home'], label: 'Home', scopes: ['panels', 'detail', 'help', 'cgroup'], action: 'home', help: 'First row'},
+	{keys: ['end'], label: 'End', scopes: ['panels', 'detail', 'help', 'cgroup'], action: 'end', help: 'Last row'},
+	{keys: ['return'], label: 'Enter', scopes: ['panels', 'cgroup'], action: 'drill', help: 'Drill into the selected process or slab cache; on a cgroup, list its processes', footer: 'drill'},
 	{keys: ['M'], label: 'M', scopes: ['processes'], action: 'sortRss', help: 'Sort processes by RSS (as in top)', footer: 'RSS'},
 	{keys: ['P'], label: 'P', scopes: ['processes'], action: 'sortPss', help: 'Sort processes by PSS (top’s P is %CPU; leaktop has no CPU column)', footer: 'PSS'},
-	{keys: ['G'], label: 'G', scopes: ['processes', 'slabs'], action: 'sortGrowth', help: 'Sort the focused table by growth per minute', footer: 'growth'},
+	{keys: ['G'], label: 'G', scopes: ['processes', 'slabs', 'cgroups'], action: 'sortGrowth', help: 'Sort the focused table by growth per minute', footer: 'growth'},
 	{keys: ['M', 'C'], label: 'M', scopes: ['slabs'], action: 'sortSize', help: 'Sort slab caches by size (slabtop’s c)', footer: 'size'},
+	{keys: ['M'], label: 'M', scopes: ['cgroups'], action: 'sortSize', help: 'Sort cgroups by memory usage (the default)', footer: 'usage'},
 	{keys: ['O'], label: 'O', scopes: ['slabs'], action: 'sortObjs', help: 'Sort slab caches by number of objects (slabtop’s o)', footer: 'objs'},
 	{keys: ['G'], label: 'G', scopes: ['detail'], action: 'sortGrowth', help: 'Sort mappings by anonymous growth per minute (the default)', footer: 'growth'},
 	{keys: ['M'], label: 'M', scopes: ['detail'], action: 'sortRss', help: 'Sort mappings by RSS'},
@@ -93,12 +97,13 @@ export const BINDINGS: Binding[] = [
 	{keys: ['t'], label: 't', scopes: ['detail'], action: 'kmemTrace', help: 'Slab view: trace kmalloc/kfree with perf for the chosen span, then list call sites still allocated', footer: 'trace'},
 	{keys: ['T'], label: 'T', scopes: ['detail'], action: 'kmemSpan', help: 'Slab view: change the trace span (5, 10, 30, 60 s)'},
 	{keys: ['x'], label: 'x', scopes: ['detail'], action: 'kmemStop', help: 'Slab view: end the running trace now and show what it saw'},
-	{keys: ['/'], label: '/', scopes: ['panels', 'detail'], action: 'filter', help: 'Filter the focused table by name (Enter keeps, Esc clears)', footer: 'filter'},
+	{keys: ['/'], label: '/', scopes: ['panels', 'detail', 'cgroup'], action: 'filter', help: 'Filter the focused table by name, or cgroups by path (Enter keeps, Esc clears)', footer: 'filter'},
 	{keys: ['escape'], label: 'Esc', scopes: ['panels'], action: 'back', help: 'Clear the filter'},
 	{keys: [' ', 'f'], label: 'f', scopes: ['global'], action: 'freeze', help: 'Freeze the display while sampling goes on (space too)', footer: 'freeze'},
 	{keys: ['+', '='], label: '+/-', scopes: ['global'], action: 'faster', help: 'Shorter refresh interval', footer: 'interval'},
 	{keys: ['-'], label: '-', scopes: ['global'], action: 'slower', help: 'Longer refresh interval'},
 	{keys: ['c'], label: 'c', scopes: ['processes'], action: 'toggleCommand', help: 'Show the command line or only the name'},
+	{keys: ['n'], label: 'n', scopes: ['processes'], action: 'toggleCgroupColumn', help: 'Show or hide the CGROUP column: container or unit name (shown by itself from 140 columns)'},
 	{keys: ['v'], label: 'v', scopes: ['panels'], action: 'findings', help: 'Show all verdicts with their evidence', footer: 'verdicts'},
 ];
 

@@ -1,5 +1,6 @@
 import {Box, Text} from 'ink';
 import {describeReason, type Reason} from '../../probe/result.js';
+import type {SelfContainerFacts} from '../../probe/sample.js';
 import type {Snapshot} from '../../store/store.js';
 import {formatDuration} from '../../units.js';
 import {fit} from '../text.js';
@@ -26,6 +27,12 @@ function problems(snapshot: Snapshot): string[] {
 	return lines;
 }
 
+/** "docker 9c1e4b7d2a5f", "lxc web1", or "a container" when the evidence names no runtime. */
+export function containerLabel(container: SelfContainerFacts): string {
+	const named = [container.kind, container.name].filter(Boolean).join(' ');
+	return named || (container.lxcfs ? 'an lxcfs container' : 'a container');
+}
+
 /** Lines the header takes for this snapshot. */
 export function headerHeight(snapshot: Snapshot, status?: string): number {
 	return problems(snapshot).length > 0 || status ? 2 : 1;
@@ -39,7 +46,9 @@ export function Header({snapshot, width, mode, status}: {snapshot: Snapshot; wid
 	const uptime = sample?.host.uptimeSec == null ? 'n/a' : formatDuration(sample.host.uptimeSec);
 	const interval = `${snapshot.intervalMs / 1000}s`;
 	const state = snapshot.frozen ? 'FROZEN' : mode;
-	const left = sample ? `leaktop  ${sample.host.hostname}  ${sample.host.kernel}  up ${uptime}  every ${interval}  ${sample.processCount} procs` : 'leaktop  starting…';
+	const container = sample?.self?.container;
+	const inside = container ? `  in ${containerLabel(container)}` : '';
+	const left = sample ? `leaktop  ${sample.host.hostname}${inside}  ${sample.host.kernel}  up ${uptime}  every ${interval}  ${sample.processCount} procs` : 'leaktop  starting…';
 	const right = `${state}  ${clock}`;
 	const unavailable = problems(snapshot);
 	return (

@@ -9,6 +9,8 @@ const SCOPE_TITLES: Record<Scope, string> = {
 	panels: 'Panels',
 	processes: 'Process table',
 	slabs: 'Slab table',
+	cgroups: 'Cgroup table',
+	cgroup: 'A cgroup’s processes',
 	detail: 'Drill-down views',
 	help: 'This help',
 };

@@ -1,6 +1,7 @@
 import type {ProcessRow} from '../../store/store.js';
 import {formatBytes, formatDelta, formatRatePerMin} from '../../units.js';
 import {sparkline} from '../sparkline.js';
+import {fitMiddle} from '../text.js';
 import type {Theme} from '../theme.js';
 import {Table, type Column} from './Table.js';
 
@@ -8,8 +9,11 @@ export type ProcessSort = 'rss' | 'pss' | 'growth';
 
 const GROWTH_WARN_PER_MIN = 1024 * 1024;
 
+/** Terminals this wide show the CGROUP column without being asked. */
+export const CGROUP_COLUMN_MIN_WIDTH = 140;
+
 /** The process table's columns: what `ps`/`top` show, plus the growth leak hunters need. */
-export function processColumns(theme: Theme, showCommand: boolean, width: number): Column<ProcessRow>[] {
+export function processColumns(theme: Theme, showCommand: boolean, width: number, showCgroup = false): Column<ProcessRow>[] {
 	const columns: Column<ProcessRow>[] = [
 		{title: 'PID', width: 7, align: 'right', cell: r => String(r.sample.pid)},
 		{title: 'USER', width: 6, cell: r => r.sample.user},
@@ -27,6 +31,11 @@ export function processColumns(theme: Theme, showCommand: boolean, width: number
 		},
 	];
 	columns.push({title: 'HISTORY', width: width >= 100 ? 16 : 6, cell: r => sparkline(r.rssHistory, width >= 100 ? 16 : 6, theme.sparkChars)});
+	if (showCgroup) {
+		const cgroupWidth = width >= CGROUP_COLUMN_MIN_WIDTH ? 24 : 14;
+		// A container's short id or a unit name; the path's tail when the name says nothing more.
+		columns.push({title: 'CGROUP', width: cgroupWidth, cell: r => fitMiddle(r.sample.container ?? r.sample.cgroup ?? '-', cgroupWidth)});
+	}
 	columns.push({title: 'COMMAND', cell: r => (showCommand && r.sample.cmdline ? r.sample.cmdline : r.sample.kernelThread ? `[${r.sample.comm}]` : r.sample.state === 'Z' ? `[${r.sample.comm}] <defunct>` : r.sample.comm)});
 	return columns;
 }
