@@ -128,11 +128,11 @@ export function App({store, mode = 'LIVE', status, initialTarget, kmem, replay, 
 	const slabOffset = scrollOffset(slabIndex, slabSel.offset, bottomHeight, slabRows.length);
 	const cgroupOffset = scrollOffset(cgroupIndex, cgroupSel.offset, bottomHeight, cgroupRows.length);
 
-	// A cgroup's own view: its title (2 lines) and the process table narrowed to it.
+	// A cgroup's own view: its title (3 lines) and the process table narrowed to it.
 	const bodyHeight = Math.max(1, height - headerHeight(snapshot, status) - 1);
 	const cgroupRow = cgroupView ? (snapshot.cgroups.find(r => r.sample.path === cgroupView.path) ?? null) : null;
 	const memberRows = cgroupView ? sortProcesses(snapshot.processes.filter(r => inCgroup(r.sample, cgroupView.path)), processSort, filters.members) : [];
-	const memberHeight = Math.max(1, bodyHeight - 3);
+	const memberHeight = Math.max(1, bodyHeight - 4);
 	const memberIndex = resolve(memberRows, memberSel, processKey);
 	const memberOffset = scrollOffset(memberIndex, memberSel.offset, memberHeight, memberRows.length);
 
@@ -350,13 +350,17 @@ export function App({store, mode = 'LIVE', status, initialTarget, kmem, replay, 
 		body = drillBody;
 	} else if (view.kind === 'cgroup') {
 		const filterText = filters.members || editingFilter ? `  filter: ${filters.members}${editingFilter ? '▏' : ''}` : '';
-		const figures = cgroupRow ? cgroupFigures(cgroupRow) : 'this cgroup is gone (or not read yet)';
+		const figures = cgroupRow ? cgroupFigures(cgroupRow, width) : ['this cgroup is gone (or not read yet)'];
 		body = (
 			<Box flexDirection="column">
 				<Text bold color={theme.accent} wrap="truncate">
-					{fit(`cgroup ${fitMiddle(view.path, Math.max(10, width - 40)).trimEnd()}  ${memberRows.length} processes  sort: ${processSort.toUpperCase()}${filterText}`, width)}
+					{fit(`cgroup ${fitMiddle(view.path, Math.max(10, width - 40)).trimEnd()}  ${memberRows.length} process${memberRows.length === 1 ? '' : 'es'}  sort: ${processSort.toUpperCase()}${filterText}`, width)}
 				</Text>
-				<Text wrap="truncate">{fit(figures, width)}</Text>
+				{[0, 1].map(i => (
+					<Text key={i} wrap="truncate">
+						{fit(figures[i] ?? '', width)}
+					</Text>
+				))}
 				<Table
 					columns={processColumns(theme, showCommand, width, showCgroupColumn)}
 					rows={memberRows}

@@ -103,11 +103,13 @@ export function inCgroup(process: ProcessSample, path: string): boolean {
 	return path === '/' || own === path || own.startsWith(`${path}/`);
 }
 
-/** The cgroup's figures on one line, for the title of its process list. */
-export function cgroupFigures(row: CgroupRow): string {
+/** The cgroup's figures for the title of its process list, most telling first, wrapped into `lines` lines of `width`. */
+export function cgroupFigures(row: CgroupRow, width: number, lines = 2): string[] {
 	const s = row.sample;
 	const pct = limitPercent(s);
 	const parts = [`usage ${formatBytes(s.usageBytes)}`, `limit ${formatLimit(s, 'limit')}${pct === null ? '' : ` (${Math.round(pct)}%)`}`];
+	parts.push(`growth ${formatRatePerMin(row.growthPerMin)}`, `Δ ${formatDelta(row.usageDeltaBytes)}`);
+	if (s.events?.oomKill != null) parts.push(`oom kills ${s.events.oomKill}`);
 	if (s.highBytes !== null) parts.push(`high ${formatBytes(s.highBytes)}`);
 	if (s.peakBytes !== null) parts.push(`peak ${formatBytes(s.peakBytes)}`);
 	if (s.stat) {
@@ -115,8 +117,12 @@ export function cgroupFigures(row: CgroupRow): string {
 		if (s.stat.kernelBytes !== null) parts.push(`kernel ${formatBytes(s.stat.kernelBytes)}`);
 		if (s.stat.slabBytes !== null) parts.push(`slab ${formatBytes(s.stat.slabBytes)}`);
 	}
-	parts.push(`Δ ${formatDelta(row.usageDeltaBytes)}`, `growth ${formatRatePerMin(row.growthPerMin)}`);
-	if (s.events?.oomKill != null) parts.push(`oom kills ${s.events.oomKill}`);
-	if (s.pressure) parts.push(`psi ${s.pressure.some.avg10.toFixed(2)}`);
-	return parts.join('  ');
+	if (s.pressure) parts.push(`psi some ${s.pressure.some.avg10.toFixed(2)}`);
+	const out: string[] = [''];
+	for (const part of parts) {
+		const last = out.length - 1;
+		if (out[last] === '' || out[last]!.length + 2 + part.length <= width || last === lines - 1) out[last] = out[last] ? `${out[last]}  ${part}` : part;
+		else out.push(part);
+	}
+	return out;
 }
