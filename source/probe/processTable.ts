@@ -1,7 +1,7 @@
 import type {CgroupHierarchy} from './cgroup.js';
 import {cgroupOfPid} from './cgroupContainer.js';
 import type {Files, KeptFile} from './files.js';
-import {isKernelThread, parsePasswd, parseProcStat, parseProcStatus, parseSmapsRollup, parseStatm, printable, sanitizeCmdline, type ProcStat, type ProcStatus} from './process.js';
+import {isKernelThread, parsePasswd, parseProcStat, parseProcStatus, parseSmapsRollup, parseStatm, printable, sanitizeCmdline, type ProcStat, type ProcStatm, type ProcStatus} from './process.js';
 import type {Reason} from './result.js';
 import type {ProcessSample} from './sample.js';
 
@@ -40,10 +40,18 @@ interface Tracked {
 	pssReadAt: number;
 	/** What the last smaps_rollup read cost, to keep a big process from blowing the tick budget. */
 	pssCostMs: number;
+	fdCount: number | null;
+	statmLast: ProcStatm | null;
+	/** Consecutive statm reads that found the same sizes. */
+	unchangedReads: number;
 }
 
 /** stat is re-read every this many ticks (spread over pids) and every tick for detailed processes. */
 const STAT_EVERY_TICKS = 5;
+/** After this many reads with the same sizes a process counts as quiet… */
+const QUIET_AFTER = 10;
+/** …and is read every this many ticks until its size moves. */
+const QUIET_EVERY = 4;
 /** PSS moves slowly and costs ~9 ms per GiB of RSS: one process's is refreshed at most this often. */
 const PSS_REFRESH_MS = 10_000;
 
@@ -107,15 +115,15 @@ export class ProcessScanner {
 		return kept.ok ? kept.value : null;
 	}
 
-	private readKeptOr(kept: KeptFile | null, path: string) {
-		return kept ? kept.read(4096) : this.files.readText(path, 4096);
+	/** The kept file, or an open+read+close of /proc/PID/name when keeping failed (EMFILE). */
+	private readKeptOr(kept: KeptFile | null, pid: number, name: string) {
+		return kept ? kept.read(4096) : this.files.readText(this.files.proc(String(pid), name), 4096);
 	}
 
 	/** First sight of a pid: its identity and the files read once per process. */
 	private track(pid: number): Tracked | null {
-		const statPath = this.files.proc(String(pid), 'stat');
-		const stat = this.keep(statPath);
-		const text = this.readKeptOr(stat, statPath);
+		const stat = this.keep(this.files.proc(String(pid), 'stat'));
+		const text = this.readKeptOr(stat, pid, 'stat');
 		const parsed = text.ok ? parseProcStat(text.value) : null;
 		if (!parsed) {
 			stat?.close();
@@ -139,6 +147,9 @@ export class ProcessScanner {
 			pss: null,
 			pssReadAt: -Infinity,
 			pssCostMs: 0,
+			fdCount: null,
+			statmLast: null,
+			unchangedReads: 0,
 		};
 		this.tracked.set(pid, tracked);
 		return tracked;
@@ -152,18 +163,26 @@ export class ProcessScanner {
 			if (!tracked) return null;
 			fresh = true;
 		}
-		const statmText = this.readKeptOr(tracked.statm, this.files.proc(String(pid), 'statm'));
-		const statm = statmText.ok ? parseStatm(statmText.value) : null;
+		// Most processes sit still: one whose size has not moved for QUIET_AFTER reads is read every
+		// QUIET_EVERY ticks (its last size carried between), until it moves again. A leak moves every tick.
+		const quiet = !fresh && !detailed && tracked.unchangedReads >= QUIET_AFTER && (this.tick + pid) % QUIET_EVERY !== 0;
+		let statm = quiet ? tracked.statmLast : null;
 		if (!statm) {
-			// Exited, or the pid reused since: a fresh look decides which.
-			this.forget(pid, tracked);
-			return fresh ? null : this.readOne(pid, detailed);
+			const statmText = this.readKeptOr(tracked.statm, pid, 'statm');
+			statm = statmText.ok ? parseStatm(statmText.value) : null;
+			if (!statm) {
+				// Exited, or the pid reused since: a fresh look decides which.
+				this.forget(pid, tracked);
+				return fresh ? null : this.readOne(pid, detailed);
+			}
+			const same = tracked.statmLast !== null && statm.residentPages === tracked.statmLast.residentPages && statm.sizePages === tracked.statmLast.sizePages;
+			tracked.unchangedReads = same ? tracked.unchangedReads + 1 : 0;
+			tracked.statmLast = statm;
 		}
 		// A zombie's statm is all zeros: its state must be seen now, not in a few ticks.
 		const statDue = !fresh && (detailed || statm.residentPages === 0 || (this.tick + pid) % STAT_EVERY_TICKS === 0);
 		if (statDue) {
-			const statPath = this.files.proc(String(pid), 'stat');
-			const text = this.readKeptOr(tracked.stat, statPath);
+			const text = this.readKeptOr(tracked.stat, pid, 'stat');
 			const stat = text.ok ? parseProcStat(text.value) : null;
 			if (!stat || stat.startTime !== tracked.startTime) {
 				this.forget(pid, tracked);
@@ -209,8 +228,13 @@ export class ProcessScanner {
 		for (const p of detail) {
 			const status = this.files.readText(this.files.proc(String(p.pid), 'status'), 16384);
 			if (status.ok) applyStatus(p, parseProcStatus(status.value));
-			const fds = this.files.listDir(this.files.proc(String(p.pid), 'fd'));
-			if (fds.ok) p.fdCount = fds.value.length;
+			// Listing a big fd table costs; an fd leak is a trend over minutes, so count every few ticks.
+			const tracked = this.tracked.get(p.pid)!;
+			if (tracked.fdCount === null || options.detailPids.has(p.pid) || (this.tick + p.pid) % STAT_EVERY_TICKS === 0) {
+				const fds = this.files.listDir(this.files.proc(String(p.pid), 'fd'));
+				tracked.fdCount = fds.ok ? fds.value.length : null;
+			}
+			p.fdCount = tracked.fdCount;
 		}
 		// PSS under a time budget: the pids asked for first, then the least recently read; a
 		// process read within PSS_REFRESH_MS keeps its value, one that would overrun the budget waits.
