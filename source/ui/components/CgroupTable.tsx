@@ -96,10 +96,10 @@ export function cgroupsEmptyText(sample: Sample | null, filtered: boolean): stri
 	return `memory cgroups: ${describeReason(reason)}`;
 }
 
-/** Whether a process belongs to a cgroup or one below it. */
+/** Whether a process belongs to a cgroup or one below it (kernel threads live in the root). */
 export function inCgroup(process: ProcessSample, path: string): boolean {
 	const own = process.cgroup;
-	if (own === null) return false;
+	if (own === null) return path === '/' && process.kernelThread;
 	return path === '/' || own === path || own.startsWith(`${path}/`);
 }
 
