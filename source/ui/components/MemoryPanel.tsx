@@ -25,7 +25,7 @@ function ContainerLine({snapshot, width}: {snapshot: Snapshot; width: number}) {
 	const limit = container.limitBytes ?? row?.sample.limitBytes ?? null;
 	const pct = usage !== null && limit !== null && limit > 0 ? Math.round((usage * 100) / limit) : null;
 	const limitText = limit === null ? 'limit none (the host’s memory is the limit)' : `limit ${formatBytes(limit)}${pct === null ? '' : ` (${pct}%)`}`;
-	const growth = row ? `  ${formatRatePerMin(row.growthPerMin)}` : '';
+	const growth = row && row.growthPerMin !== null ? `  ${formatRatePerMin(row.growthPerMin)}` : '';
 	const lxcfs = container.lxcfs ? '  Mem above is lxcfs’s view of the container' : '';
 	return (
 		<Text wrap="truncate" color={pct !== null && pct >= 90 ? theme.bad : undefined}>
