@@ -3,7 +3,7 @@ import type {DrillTarget, ProcessSample, Sample, SlabSample} from '../probe/samp
 import {slabDetailBytes, SLAB_DETAIL_ATTRIBUTES, type SlabDetail, type SlabDetailAttribute} from '../probe/slabDetail.js';
 import type {Mapping, SmapsTotals} from '../probe/smaps.js';
 import {Ring} from './ring.js';
-import {slopePerMin, type Point} from './trend.js';
+import {Series, type Point} from './trend.js';
 
 /** Readings of one mapping kept for its growth per minute. */
 const MAPPING_POINTS = 60;
@@ -90,27 +90,10 @@ export interface SlabDrillSnapshot {
 
 export type DrillSnapshot = ProcessDrillSnapshot | SlabDrillSnapshot;
 
-/** Times and values with a fixed capacity. */
-class Track {
-	readonly times: Ring;
-	readonly values: Ring;
-	constructor(capacity: number) {
-		this.times = new Ring(capacity);
-		this.values = new Ring(capacity);
-	}
-	push(tMs: number, value: number | null): void {
-		this.times.push(tMs);
-		this.values.push(value ?? Number.NaN);
-	}
-	points(): Point[] {
-		const out: Point[] = [];
-		for (let i = 0; i < this.times.length; i++) out.push({tMs: this.times.at(i), value: this.values.at(i)});
-		return out;
-	}
-	metric(minSpanMs: number, historyPoints: number): DrillMetric {
-		const last = this.values.last();
-		return {value: last === undefined || Number.isNaN(last) ? null : last, history: this.values.tail(historyPoints), growthPerMin: slopePerMin(this.points(), minSpanMs)};
-	}
+/** A drill metric's newest value, its history for a chart, and its growth per minute. */
+function metricOf(series: Series, minSpanMs: number, historyPoints: number): DrillMetric {
+	const last = series.values.last();
+	return {value: last === undefined || Number.isNaN(last) ? null : last, history: series.values.tail(historyPoints), growthPerMin: series.slopePerMin(-Infinity, minSpanMs)};
 }
 
 /** One mapping's readings; the per-reading tracks exist only once it changes (most never do). */
@@ -118,7 +101,7 @@ class MappingHistory {
 	latest: Mapping;
 	goneAtMs: number | null = null;
 	private lastSameMs: number;
-	private tracks: {rss: Track; anon: Track; swap: Track} | null = null;
+	private tracks: {rss: Series; anon: Series; swap: Series} | null = null;
 
 	constructor(
 		readonly atOpen: Mapping | null,
@@ -138,7 +121,7 @@ class MappingHistory {
 				this.lastSameMs = tMs;
 				return;
 			}
-			this.tracks = {rss: new Track(MAPPING_POINTS), anon: new Track(MAPPING_POINTS), swap: new Track(MAPPING_POINTS)};
+			this.tracks = {rss: new Series(MAPPING_POINTS), anon: new Series(MAPPING_POINTS), swap: new Series(MAPPING_POINTS)};
 			// The flat stretch before the first change counts towards the slope.
 			for (const t of this.lastSameMs === this.firstMs ? [this.firstMs] : [this.firstMs, this.lastSameMs]) this.pushAll(first, t);
 		}
@@ -150,7 +133,7 @@ class MappingHistory {
 		const now = this.goneAtMs === null ? this.latest : null;
 		const delta = (field: 'sizeBytes' | 'rssBytes' | 'anonymousBytes' | 'swapBytes') => (now?.[field] ?? 0) - (before?.[field] ?? 0);
 		const flat = this.goneAtMs === null && latestMs - this.firstMs >= Math.max(minSpanMs, 1) ? 0 : null;
-		const slope = (track: Track | undefined) => (track ? slopePerMin(track.points(), minSpanMs) : flat);
+		const slope = (track: Series | undefined) => (track ? track.slopePerMin(-Infinity, minSpanMs) : flat);
 		return {
 			key: this.latest.key,
 			mapping: this.latest,
@@ -202,12 +185,12 @@ class ProcessDrill {
 	private totals: SmapsTotals | null = null;
 	private totalsAtOpen: SmapsTotals | null = null;
 	private readonly mappings = new Map<string, MappingHistory>();
-	private readonly rss = new Track(DRILL_POINTS);
-	private readonly pss = new Track(DRILL_POINTS);
-	private readonly uss = new Track(DRILL_POINTS);
-	private readonly anon = new Track(DRILL_POINTS);
-	private readonly swap = new Track(DRILL_POINTS);
-	private readonly fds = new Track(DRILL_POINTS);
+	private readonly rss = new Series(DRILL_POINTS);
+	private readonly pss = new Series(DRILL_POINTS);
+	private readonly uss = new Series(DRILL_POINTS);
+	private readonly anon = new Series(DRILL_POINTS);
+	private readonly swap = new Series(DRILL_POINTS);
+	private readonly fds = new Series(DRILL_POINTS);
 
 	constructor(
 		readonly pid: number,
@@ -264,7 +247,7 @@ class ProcessDrill {
 		const rows: MappingRow[] = [];
 		for (const history of this.mappings.values()) rows.push(history.row(minSpanMs, latestMonoMs));
 		rows.sort((a, b) => (b.anonGrowthPerMin ?? 0) - (a.anonGrowthPerMin ?? 0) || b.mapping.anonymousBytes - a.mapping.anonymousBytes);
-		const metric = (track: Track) => track.metric(minSpanMs, 120);
+		const metric = (track: Series) => metricOf(track, minSpanMs, 120);
 		return {
 			kind: 'process',
 			pid: this.pid,
@@ -326,9 +309,9 @@ class SlabDrill {
 	private gone = false;
 	private firstObjects: number | null = null;
 	private firstBytes: number | null = null;
-	private readonly objects = new Track(DRILL_POINTS);
-	private readonly slabs = new Track(DRILL_POINTS);
-	private readonly bytes = new Track(DRILL_POINTS);
+	private readonly objects = new Series(DRILL_POINTS);
+	private readonly slabs = new Series(DRILL_POINTS);
+	private readonly bytes = new Series(DRILL_POINTS);
 
 	constructor(
 		readonly name: string,
@@ -369,7 +352,7 @@ class SlabDrill {
 				if (!value.ok) missing.push({attribute, reason: value.reason});
 			}
 		}
-		const metric = (track: Track) => track.metric(minSpanMs, DRILL_POINTS);
+		const metric = (track: Series) => metricOf(track, minSpanMs, DRILL_POINTS);
 		const objects = metric(this.objects);
 		const bytes = metric(this.bytes);
 		return {

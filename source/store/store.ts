@@ -4,9 +4,8 @@ import type {DrillTarget, ProcessSample, Sample, SlabSample} from '../probe/samp
 import type {Finding} from '../diagnose/finding.js';
 import type {Source} from '../source/live.js';
 import {DrillHistory, type DrillSnapshot} from './drill.js';
-import {Ring} from './ring.js';
 import {vmstatRates, type VmstatRates} from './rates.js';
-import type {Point} from './trend.js';
+import {Series, type Point} from './trend.js';
 
 /** System-wide series kept for the whole history (sparklines, trends, verdicts). */
 export const SYSTEM_METRICS = [
@@ -111,65 +110,6 @@ export interface StoreOptions {
 
 const SPARK_POINTS = 24;
 const EXITED_KEEP_MS = 60_000;
-
-class Series {
-	readonly times: Ring;
-	readonly values: Ring;
-	constructor(capacity: number) {
-		this.times = new Ring(capacity);
-		this.values = new Ring(capacity);
-	}
-	push(tMs: number, value: number): void {
-		this.times.push(tMs);
-		this.values.push(value);
-	}
-	/**
-	 * Least-squares slope per minute over points newer than sinceMs, without allocating; null
-	 * until the points span minSpanMs (three samples a second apart say nothing per minute).
-	 */
-	slopePerMin(sinceMs: number, minSpanMs = 0): number | null {
-		let n = 0;
-		let t0 = 0;
-		let v0 = 0;
-		let sumT = 0;
-		let sumV = 0;
-		let sumTT = 0;
-		let sumTV = 0;
-		let first = Infinity;
-		let last = -Infinity;
-		for (let i = 0; i < this.times.length; i++) {
-			const tMs = this.times.at(i);
-			const value = this.values.at(i);
-			if (tMs < sinceMs || !Number.isFinite(value)) continue;
-			if (n === 0) {
-				t0 = tMs;
-				v0 = value;
-			}
-			const t = tMs - t0;
-			const v = value - v0;
-			n++;
-			sumT += t;
-			sumV += v;
-			sumTT += t * t;
-			sumTV += t * v;
-			first = Math.min(first, tMs);
-			last = Math.max(last, tMs);
-		}
-		if (n < 3 || last <= first || last - first < minSpanMs) return null;
-		const den = n * sumTT - sumT * sumT;
-		return den === 0 ? null : ((n * sumTV - sumT * sumV) / den) * 60_000;
-	}
-
-	/** Points newer than sinceMs. */
-	points(sinceMs = -Infinity): Point[] {
-		const out: Point[] = [];
-		for (let i = 0; i < this.times.length; i++) {
-			const tMs = this.times.at(i);
-			if (tMs >= sinceMs) out.push({tMs, value: this.values.at(i)});
-		}
-		return out;
-	}
-}
 
 interface ProcessHistory {
 	first: ProcessSample;

@@ -1,43 +1,54 @@
 import assert from 'node:assert/strict';
 import {test} from 'node:test';
 import fc from 'fast-check';
-import {monotonicity, slopePerMin, theilSenPerMin, type Point} from '../../source/store/trend.js';
+import {Series} from '../../source/store/trend.js';
 
-const line = (n: number, perSec: number, noise: (i: number) => number = () => 0): Point[] =>
-	Array.from({length: n}, (_, i) => ({tMs: i * 1000, value: 1000 + i * perSec + noise(i)}));
+/** A series of n points a second apart rising perSec each second (plus noise). */
+const line = (n: number, perSec: number, noise: (i: number) => number = () => 0): Series => {
+	const series = new Series(Math.max(1, n));
+	for (let i = 0; i < n; i++) series.push(i * 1000, 1000 + i * perSec + noise(i));
+	return series;
+};
 
 test('least squares: a straight line has its own slope per minute', () => {
-	assert.equal(slopePerMin(line(10, 5)), 300);
-	assert.equal(slopePerMin(line(10, -2)), -120);
-	assert.equal(slopePerMin(line(10, 0)), 0);
-	assert.equal(slopePerMin(line(2, 5)), null, 'two points are not a trend');
-	assert.equal(slopePerMin(line(10, 5), 60_000), null, 'shorter than the minimum span');
-	assert.equal(slopePerMin([{tMs: 0, value: 1}, {tMs: 0, value: 2}, {tMs: 0, value: 3}]), null, 'no time elapsed');
-	assert.equal(slopePerMin([...line(5, 1), {tMs: 5000, value: Number.NaN}]), 60, 'gaps are ignored');
+	assert.equal(line(10, 5).slopePerMin(-Infinity), 300);
+	assert.equal(line(10, -2).slopePerMin(-Infinity), -120);
+	assert.equal(line(10, 0).slopePerMin(-Infinity), 0);
+	assert.equal(line(2, 5).slopePerMin(-Infinity), null, 'two points are not a trend');
+	assert.equal(line(10, 5).slopePerMin(-Infinity, 60_000), null, 'shorter than the minimum span');
+	const still = new Series(3);
+	for (const v of [1, 2, 3]) still.push(0, v);
+	assert.equal(still.slopePerMin(-Infinity), null, 'no time elapsed');
+	const gap = line(6, 1);
+	gap.push(6000, null);
+	assert.equal(gap.slopePerMin(-Infinity), 60, 'gaps are ignored');
 });
 
-test('Theil-Sen ignores one spike that least squares does not', () => {
-	const spiky = line(11, 1, i => (i === 5 ? 1e6 : 0));
-	assert.equal(theilSenPerMin(spiky), 60);
-	assert.ok(Math.abs(slopePerMin(spiky)!) < 1e5, 'least squares is pulled, but finite');
-	assert.equal(theilSenPerMin(line(2, 1)), null);
+test('a window: only points newer than sinceMs count', () => {
+	const bent = new Series(20);
+	for (let i = 0; i < 10; i++) bent.push(i * 1000, 0);
+	for (let i = 10; i < 20; i++) bent.push(i * 1000, (i - 9) * 10);
+	assert.equal(bent.slopePerMin(10_000), 600);
+	assert.deepEqual(bent.points(18_000), [{tMs: 18_000, value: 90}, {tMs: 19_000, value: 100}]);
 });
 
-test('monotonicity: +1 always rising, −1 always falling, 0 flat; steps under noise ignored', () => {
-	assert.equal(monotonicity(line(5, 1)), 1);
-	assert.equal(monotonicity(line(5, -1)), -1);
-	assert.equal(monotonicity(line(5, 0)), 0);
-	assert.equal(monotonicity(line(5, 1), 2), 0);
-	assert.equal(monotonicity([]), 0);
+test('capacity bounds the history: the oldest points go first', () => {
+	const series = line(50, 1);
+	const capped = new Series(10);
+	for (let i = 0; i < 50; i++) capped.push(i * 1000, i);
+	assert.equal(capped.points().length, 10);
+	assert.equal(capped.points()[0]!.tMs, 40_000);
+	assert.equal(series.points().length, 50);
 });
 
-test('property: on byte-sized values (|v| ≤ 1e15, NaN gaps) trends are numbers or null, never NaN', () => {
+test('property: on byte-sized values (|v| ≤ 1e15, NaN gaps) the slope is a number or null, never NaN', () => {
 	const points = fc.array(fc.record({tMs: fc.integer({min: 0, max: 1e9}), value: fc.oneof(fc.double({min: -1e15, max: 1e15}), fc.integer(), fc.constant(Number.NaN))}), {maxLength: 40});
 	fc.assert(
 		fc.property(points, ps => {
-			const sorted = [...ps].sort((a, b) => a.tMs - b.tMs);
-			for (const v of [slopePerMin(sorted), theilSenPerMin(sorted)]) assert.ok(v === null || !Number.isNaN(v));
-			assert.ok(Math.abs(monotonicity(sorted)) <= 1);
+			const series = new Series(64);
+			for (const p of [...ps].sort((a, b) => a.tMs - b.tMs)) series.push(p.tMs, p.value);
+			const slope = series.slopePerMin(-Infinity);
+			assert.ok(slope === null || !Number.isNaN(slope));
 		}),
 	);
 });
