@@ -616,6 +616,8 @@ async function main(): Promise<void> {
 		leaker?.kill('SIGKILL');
 		recorder?.kill('SIGKILL');
 		spawnSync('tmux', ['-L', SOCKET, 'kill-server'], {stdio: 'ignore'});
+		// A tmux server that exits on its own last session leaves its socket file behind.
+		rmSync(join(process.env.TMUX_TMPDIR ?? '/tmp', `tmux-${process.getuid?.() ?? 0}`, SOCKET), {force: true});
 		rmSync(work, {recursive: true, force: true});
 	};
 	const onSignal = () => {
