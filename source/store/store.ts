@@ -110,15 +110,18 @@ export interface StoreOptions {
 
 const SPARK_POINTS = 24;
 const EXITED_KEEP_MS = 60_000;
+/** A fork storm must not become leaktop's own leak: at most this many exited processes are kept. */
+const EXITED_KEEP_MAX = 500;
 
 interface ProcessHistory {
 	first: ProcessSample;
 	latest: ProcessSample;
 	firstSeenMs: number;
 	rss: Series;
-	anon: Series;
-	pss: Series;
-	fds: Series;
+	/** Only the processes read in detail have these; most never do, so they are made on first use. */
+	anon: Series | null;
+	pss: Series | null;
+	fds: Series | null;
 	exitedAtMs: number | null;
 }
 
@@ -257,7 +260,8 @@ export class Store {
 	processSeries(key: string): {rss: Point[]; anon: Point[]; pss: Point[]; fds: Point[]} | null {
 		const history = this.processes.get(key);
 		if (!history) return null;
-		return {rss: history.rss.points(), anon: history.anon.points(), pss: history.pss.points(), fds: history.fds.points()};
+		const points = (series: Series | null) => series?.points() ?? [];
+		return {rss: history.rss.points(), anon: points(history.anon), pss: points(history.pss), fds: points(history.fds)};
 	}
 
 	/** Usage over time of one cgroup, by path. */
@@ -365,25 +369,29 @@ export class Store {
 					latest: p,
 					firstSeenMs: sample.timeMs,
 					rss: new Series(capacity),
-					anon: new Series(capacity),
-					pss: new Series(capacity),
-					fds: new Series(capacity),
+					anon: null,
+					pss: null,
+					fds: null,
 					exitedAtMs: null,
 				};
 				this.processes.set(key, history);
 			}
 			history.latest = p;
+			// A recording keeps only the processes that matter: one can drop out and come back.
+			history.exitedAtMs = null;
 			history.rss.push(t, p.rssBytes);
 			// Detail files are read only for the processes that matter; absent readings leave gaps.
-			if (p.anonBytes !== null) history.anon.push(t, p.anonBytes);
-			if (p.pssBytes !== null) history.pss.push(t, p.pssBytes);
-			if (p.fdCount !== null) history.fds.push(t, p.fdCount);
+			if (p.anonBytes !== null) (history.anon ??= new Series(capacity)).push(t, p.anonBytes);
+			if (p.pssBytes !== null) (history.pss ??= new Series(capacity)).push(t, p.pssBytes);
+			if (p.fdCount !== null) (history.fds ??= new Series(capacity)).push(t, p.fdCount);
 		}
 		const now = sample.timeMs;
-		for (const [key, history] of this.processes) {
+		let exited = 0;
+		// Newest first (Maps keep insertion order), so past the cap it is the oldest exited that go.
+		for (const [key, history] of [...this.processes].reverse()) {
 			if (seen.has(key)) continue;
 			history.exitedAtMs ??= now;
-			if (now - history.exitedAtMs > EXITED_KEEP_MS) this.processes.delete(key);
+			if (now - history.exitedAtMs > EXITED_KEEP_MS || ++exited > EXITED_KEEP_MAX) this.processes.delete(key);
 		}
 	}
 
@@ -426,7 +434,7 @@ export class Store {
 	private build(free: FreeSummary | null = null, kernel: KernelMemory | null = null, rates: VmstatRates | null = null): Snapshot {
 		const since = this.latest ? this.latest.monoMs - this.options.growthWindowMs : 0;
 		const minSpanMs = this.minSpanMs();
-		const slope = (series: Series) => series.slopePerMin(since, minSpanMs);
+		const slope = (series: Series | null) => series?.slopePerMin(since, minSpanMs) ?? null;
 		const processes: ProcessRow[] = [];
 		const exited: ProcessRow[] = [];
 		for (const [key, h] of this.processes) {
