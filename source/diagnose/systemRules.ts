@@ -228,7 +228,7 @@ function exhaustionOf(ctx: RuleContext, key: string, subject: string, headroom: 
 					severity: etaMs <= t.exhaustion.criticalMs ? 'critical' : etaMs <= t.exhaustion.warningMs ? 'warning' : 'info',
 					confidence: confidenceOf(trend, t.minWindowMs),
 					subject,
-					message: `At the current trend (${formatRatePerMin(trend.slopePerMin)} over ${formatSpan(trend.spanMs)}), ${what} in ${formatEta(etaMs)}`,
+					message: `At the current rate (losing ${formatBytes(trend.slopePerMin)}/min over ${formatSpan(trend.spanMs)}), ${what} in ${formatEta(etaMs)}`,
 					evidence: {
 						headroomBytes: Math.round(headroom),
 						growthBytesPerMin: Math.round(trend.slopePerMin),

@@ -343,9 +343,11 @@ export class Store {
 	/** Ticks on a timer until stop(), the first after firstDelayMs; tests call tick() instead. */
 	start(firstDelayMs = 0): void {
 		if (this.timer) return;
+		// Ticks keep to the interval: a tick that took 300 ms shortens the wait after it.
 		const loop = () => {
+			const started = performance.now();
 			const more = this.tick();
-			this.timer = more ? setTimeout(loop, this.intervalMs) : null;
+			this.timer = more ? setTimeout(loop, Math.max(0, this.intervalMs - (performance.now() - started))) : null;
 		};
 		this.timer = setTimeout(loop, firstDelayMs);
 	}

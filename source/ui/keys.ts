@@ -76,7 +76,7 @@ export const BINDINGS: Binding[] = [
 	{keys: ['tab'], label: 'Tab', scopes: ['panels'], action: 'focusNext', help: 'Move focus: processes ↔ the bottom pane (slab caches or cgroups)', footer: 'focus'},
 	{keys: ['shift+tab'], label: 'S-Tab', scopes: ['panels'], action: 'focusPrev', help: 'Move focus back'},
 	{keys: ['g'], label: 'g', scopes: ['panels'], action: 'toggleBottom', help: 'Bottom pane: slab caches ↔ memory cgroups (and focus it)', footer: 'cgroups'},
-	{keys: ['up', 'k'], label: '↑↓', scopes: ['panels', 'detail', 'help', 'cgroup'], action: 'up', help: 'Move the selection up', footer: 'move'},
+	{keys: ['up', 'k'], label: '↑↓', scopes: ['panels', 'detail', 'help', 'cgroup'], action: 'up', help: 'Move the selection up'},
 	{keys: ['down', 'j'], label: '↓', scopes: ['panels', 'detail', 'help', 'cgroup'], action: 'down', help: 'Move the selection down'},
 	{keys: ['pageup'], label: 'PgUp', scopes: ['panels', 'detail', 'help', 'cgroup'], action: 'pageUp', help: 'One page up'},
 	{keys: ['pagedown'], label: 'PgDn', scopes: ['panels', 'detail', 'help', 'cgroup'], action: 'pageDown', help: 'One page down'},
@@ -132,15 +132,44 @@ export function bindingFor(name: string, scopes: readonly Scope[]): Binding | un
 	return BINDINGS.find(b => b.keys.includes(name) && b.scopes.some(s => scopes.includes(s)));
 }
 
-/** Bindings to list for the active scopes, one per action. */
+/** Bindings to list for the active scopes, one per action, leaving out keys an earlier binding takes. */
 export function bindingsIn(scopes: readonly Scope[], footerOnly = false): Binding[] {
 	const seen = new Set<string>();
-	return BINDINGS.filter(b => {
-		if (footerOnly && !b.footer) return false;
-		if (!b.scopes.some(s => scopes.includes(s))) return false;
+	const taken = new Set<string>();
+	const shown: Binding[] = [];
+	for (const b of BINDINGS) {
+		if (!b.scopes.some(s => scopes.includes(s))) continue;
+		// In a replay `t` steps: the slab view's `t` (trace) is shadowed and must not be offered.
+		const live = b.keys.filter(k => !taken.has(k));
+		for (const k of b.keys) taken.add(k);
+		if (live.length === 0 || (footerOnly && !b.footer)) continue;
 		const id = `${b.action}:${b.label}`;
-		if (seen.has(id)) return false;
+		if (seen.has(id)) continue;
 		seen.add(id);
-		return true;
-	});
+		shown.push(b);
+	}
+	return shown;
+}
+
+const KEY_NAMES: Record<string, string> = {
+	up: '↑',
+	down: '↓',
+	left: '←',
+	right: '→',
+	pageup: 'PgUp',
+	pagedown: 'PgDn',
+	home: 'Home',
+	end: 'End',
+	return: 'Enter',
+	escape: 'Esc',
+	tab: 'Tab',
+	'shift+tab': 'Shift-Tab',
+	'ctrl+c': 'Ctrl-C',
+	f1: 'F1',
+	' ': 'space',
+};
+
+/** A key as a person reads it: "PgUp", "Ctrl-C", "space". */
+export function keyLabel(key: string): string {
+	return KEY_NAMES[key] ?? key;
 }

@@ -9,7 +9,8 @@ export function sparkline(values: readonly number[], width: number, chars: strin
 	const line = shown
 		.map(v => {
 			if (!Number.isFinite(v)) return ' ';
-			const level = max === min ? 0 : Math.round(((v - min) / (max - min)) * top);
+			// A flat line above zero is drawn mid-height: at the bottom it would read as "at its lowest".
+			const level = max === min ? (max === 0 ? 0 : Math.floor(top / 2)) : Math.round(((v - min) / (max - min)) * top);
 			return chars[level]!;
 		})
 		.join('');

@@ -1,5 +1,5 @@
 import {Box, Text} from 'ink';
-import {BINDINGS, type Scope} from '../keys.js';
+import {BINDINGS, keyLabel, type Scope} from '../keys.js';
 import {fit} from '../text.js';
 import {useTheme} from '../ThemeContext.js';
 
@@ -24,7 +24,7 @@ export function HelpScreen({width, height, offset, replay = false}: {width: numb
 		const bindings = BINDINGS.filter(b => b.scopes[0] === scope);
 		if (bindings.length === 0) continue;
 		lines.push({text: SCOPE_TITLES[scope], title: true});
-		for (const b of bindings) lines.push({text: `  ${b.keys.map(k => (k === ' ' ? 'space' : k)).join(', ').padEnd(22)} ${b.help}`});
+		for (const b of bindings) lines.push({text: `  ${b.keys.map(keyLabel).join(', ').padEnd(22)} ${b.help}`});
 	}
 	const shown = lines.slice(offset, offset + height - 2);
 	return (
