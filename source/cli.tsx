@@ -12,6 +12,9 @@ import {Files} from './probe/files.js';
 import {runFullScreen} from './ui/run.js';
 
 const VERSION = '0.1.0';
+const DEFAULT_INTERVAL = '2';
+/** snapshot's short wait between its two samples, so rates exist. */
+const SNAPSHOT_DELAY_MS = 500;
 
 function common(argv: Record<string, unknown>): CommonOptions {
 	const top = Number(argv.top);
@@ -19,7 +22,7 @@ function common(argv: Record<string, unknown>): CommonOptions {
 	return {
 		procRoot: String(argv.procRoot),
 		sysRoot: String(argv.sysRoot),
-		intervalMs: durationOption('interval', argv.interval),
+		intervalMs: durationOption('interval', argv.interval ?? DEFAULT_INTERVAL),
 		top,
 		pssAll: Boolean(argv.pssAll),
 		color: argv.color !== false && process.env.NO_COLOR === undefined,
@@ -44,7 +47,7 @@ function parser(args: string[]): Argv {
 	return yargs(args)
 		.scriptName('leaktop')
 		.usage('$0 [command] [options]\n\nFinds memory leaks on Linux: free, vmstat, ps, pmap and slabtop on one live screen.')
-		.option('interval', {alias: 'd', type: 'string', default: '2', describe: 'Refresh interval: seconds or a unit (0.5, 2, 90s, 15m)', requiresArg: true})
+		.option('interval', {alias: 'd', type: 'string', describe: `Refresh interval: seconds or a unit (0.5, 2, 90s, 15m; default ${DEFAULT_INTERVAL})`, requiresArg: true})
 		.option('top', {type: 'string', default: '20', describe: 'How many processes to list (a large value lists all)', requiresArg: true})
 		.option('pss-all', {type: 'boolean', default: false, describe: 'Read PSS for every process, not just the largest (takes each one’s mmap lock)'})
 		.option('proc-root', {type: 'string', default: '/proc', describe: 'Where procfs is mounted (a host’s /proc inside a container)', requiresArg: true})
@@ -68,7 +71,6 @@ function parser(args: string[]): Argv {
 				}
 				const {store, source} = liveStore(options);
 				const initialTarget = argv.pid !== undefined ? {kind: 'process' as const, pid: argv.pid} : argv.slab ? {kind: 'slab' as const, name: argv.slab} : undefined;
-				if (initialTarget?.kind === 'process') store.setSelected([initialTarget.pid]);
 				let recorder: RecordingWriter | null = null;
 				let status: string | undefined;
 				if (argv.record) {
@@ -101,8 +103,7 @@ function parser(args: string[]): Argv {
 			y => y.option('json', {type: 'boolean', default: false, describe: 'JSON instead of text'}),
 			async argv => {
 				const options = common(argv);
-				const explicit = args.some(a => a === '-d' || a.startsWith('--interval') || a.startsWith('-d'));
-				const firstDelayMs = explicit ? options.intervalMs : 500;
+				const firstDelayMs = argv.interval === undefined ? SNAPSHOT_DELAY_MS : options.intervalMs;
 				process.exitCode = await runBatch({...options, json: argv.json, count: 1, firstDelayMs}, process.stdout, lifetime());
 			},
 		)
