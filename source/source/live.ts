@@ -72,7 +72,7 @@ export class LiveSource implements Source {
 		this.options = {
 			cgroupEveryMs: options.cgroupEveryMs ?? CGROUP_EVERY_MS,
 			detailTop: options.detailTop ?? 20,
-			pssBudgetMs: options.pssBudgetMs ?? 5,
+			pssBudgetMs: options.pssBudgetMs ?? 2,
 			pssAll: options.pssAll ?? false,
 			now: options.now ?? Date.now,
 			monotonic: options.monotonic ?? (() => performance.timeOrigin + performance.now()),

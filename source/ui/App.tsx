@@ -21,7 +21,7 @@ import {JUMP_MS, type ReplayController, type ReplayState} from '../source/replay
 import {ProcessDrill, type DrillActionHandler} from './ProcessDrill.js';
 import {SlabDrill} from './SlabDrill.js';
 import {printable} from '../probe/process.js';
-import {fit, fitMiddle} from './text.js';
+import {clip, fit, fitMiddle} from './text.js';
 import {useTheme} from './ThemeContext.js';
 
 export const MIN_COLUMNS = 60;
@@ -358,7 +358,7 @@ export function App({store, mode = 'LIVE', status, initialTarget, kmem, replay, 
 				</Text>
 				{[0, 1].map(i => (
 					<Text key={i} wrap="truncate">
-						{fit(figures[i] ?? '', width)}
+						{clip(figures[i] ?? '', width)}
 					</Text>
 				))}
 				<Table
@@ -378,7 +378,7 @@ export function App({store, mode = 'LIVE', status, initialTarget, kmem, replay, 
 		const filterText = (which: Focus) => (filters[which] || (editingFilter && focus === which) ? `  filter: ${filters[which]}${editingFilter && focus === which ? '▏' : ''}` : '');
 		const title = (which: Focus, text: string) => (
 			<Text bold={focus === which} color={focus === which ? theme.accent : theme.muted} wrap="truncate">
-				{fit(`${focus === which ? '▶' : ' '} ${text}${filterText(which)}`, width)}
+				{clip(`${focus === which ? '▶' : ' '} ${text}${filterText(which)}`, width)}
 			</Text>
 		);
 		body = (

@@ -44,6 +44,15 @@ export function fit(text: string, width: number, align: 'left' | 'right' = 'left
 	return align === 'left' ? out + gap : gap + out;
 }
 
+/**
+ * Cuts to `width` columns without padding: a whole line. Ink turns every character of a frame,
+ * spaces included, into an object, so padding lines to the terminal width costs a third of a
+ * frame's render time for nothing (the previous frame is erased line by line anyway).
+ */
+export function clip(text: string, width: number): string {
+	return fit(text, width).trimEnd();
+}
+
 /** Shortens in the middle, keeping both ends of a path: `/usr/lib/…/libfoo.so`. */
 export function fitMiddle(text: string, width: number): string {
 	if (stringWidth(text) <= width) return fit(text, width);

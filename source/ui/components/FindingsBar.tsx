@@ -1,6 +1,6 @@
 import {Text} from 'ink';
 import type {Finding} from '../../diagnose/finding.js';
-import {fit} from '../text.js';
+import {clip, fit} from '../text.js';
 import {useTheme} from '../ThemeContext.js';
 
 const TONE = {critical: 'bad', warning: 'warn', info: 'good'} as const;
@@ -10,12 +10,12 @@ export function FindingsBar({findings, width, watchingSec}: {findings: Finding[]
 	const theme = useTheme();
 	const top = findings[0];
 	if (!top) {
-		return <Text color={theme.muted}>{fit(`✓ no leak suspected (watching ${Math.round(watchingSec)}s)`, width)}</Text>;
+		return <Text color={theme.muted}>{clip(`✓ no leak suspected (watching ${Math.round(watchingSec)}s)`, width)}</Text>;
 	}
 	const more = findings.length > 1 ? `  (+${findings.length - 1} more: v)` : '';
 	return (
 		<Text color={theme[TONE[top.severity]]} bold wrap="truncate">
-			{fit(`${top.severity === 'info' ? 'ℹ' : '⚠'} ${top.message}${more}`, width)}
+			{clip(`${top.severity === 'info' ? 'ℹ' : '⚠'} ${top.message}${more}`, width)}
 		</Text>
 	);
 }

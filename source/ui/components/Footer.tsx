@@ -1,6 +1,6 @@
 import {Text} from 'ink';
 import {bindingsIn, type Scope} from '../keys.js';
-import {fit} from '../text.js';
+import {clip, fit} from '../text.js';
 import {useTheme} from '../ThemeContext.js';
 
 /** The keys that work here, from the same table that handles them. */
@@ -9,7 +9,7 @@ export function Footer({scopes, width, note}: {scopes: Scope[]; width: number; n
 	const text = note ?? bindingsIn(scopes, true).map(b => `${b.label} ${b.footer}`).join('  ');
 	return (
 		<Text color={theme.muted} wrap="truncate">
-			{fit(text, width)}
+			{clip(text, width)}
 		</Text>
 	);
 }

@@ -3,7 +3,7 @@ import {describeReason, type Reason} from '../../probe/result.js';
 import type {SelfContainerFacts} from '../../probe/sample.js';
 import type {Snapshot} from '../../store/store.js';
 import {formatDuration} from '../../units.js';
-import {fit} from '../text.js';
+import {clip, fit} from '../text.js';
 import {useTheme} from '../ThemeContext.js';
 
 const SOURCE_NAMES: Record<string, string> = {
@@ -62,7 +62,7 @@ export function Header({snapshot, width, mode, status}: {snapshot: Snapshot; wid
 			</Text>
 			{unavailable.length > 0 || status ? (
 				<Text color={theme.warn} wrap="truncate">
-					{fit([status, ...unavailable].filter(Boolean).join(' · '), width)}
+					{clip([status, ...unavailable].filter(Boolean).join(' · '), width)}
 				</Text>
 			) : null}
 		</Box>

@@ -3,7 +3,7 @@ import type {Snapshot} from '../../store/store.js';
 import {formatBytes, formatRatePerMin} from '../../units.js';
 import {containerLabel} from './Header.js';
 import {sparkline} from '../sparkline.js';
-import {fit} from '../text.js';
+import {clip, fit} from '../text.js';
 import {useTheme} from '../ThemeContext.js';
 
 /** Lines the memory panel takes: a third for the container leaktop runs in. */
@@ -59,7 +59,7 @@ export function MemoryPanel({snapshot, availableHistory, width}: {snapshot: Snap
 	const sparkWidth = Math.max(0, Math.min(60, width - availLabel.length - trendText.length - swap.length - 3));
 	return (
 		<Box flexDirection="column">
-			<Text wrap="truncate">{fit(mem, width)}</Text>
+			<Text wrap="truncate">{clip(mem, width)}</Text>
 			<Text wrap="truncate">
 				{swap}
 				{'   '}

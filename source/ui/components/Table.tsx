@@ -1,6 +1,6 @@
 import {Box, Text} from 'ink';
 import {memo} from 'react';
-import {fit} from '../text.js';
+import {clip, fit} from '../text.js';
 import {useTheme} from '../ThemeContext.js';
 
 export interface Column<T> {
@@ -40,17 +40,18 @@ function TableImpl<T>({columns, rows, rowKey, selected, offset, height, width, f
 	return (
 		<Box flexDirection="column" height={height + 1}>
 			<Text bold color={theme.accent} wrap="truncate">
-				{fit(header, width)}
+				{clip(header, width)}
 			</Text>
-			{visible.length === 0 && empty ? <Text color={theme.muted}>{fit(empty, width)}</Text> : null}
+			{visible.length === 0 && empty ? <Text color={theme.muted}>{clip(empty, width)}</Text> : null}
 			{visible.map((row, i) => {
 				const isSelected = focused && offset + i === selected;
 				const toned = columns.some(c => c.tone?.(row));
 				if (isSelected || !toned) {
 					const line = columns.map(c => fit(c.cell(row), widthOf(c), c.align)).join(' ');
+					// The selected row is a full-width bar; the others need no trailing spaces.
 					return (
 						<Text key={rowKey(row)} inverse={isSelected && theme.inverse} wrap="truncate">
-							{fit(line, width)}
+							{isSelected ? fit(line, width) : clip(line, width)}
 						</Text>
 					);
 				}
