@@ -318,7 +318,8 @@ export function App({store, mode = 'LIVE', status, initialTarget, kmem, replay, 
 		}
 	};
 	const stableOnKey = useCallback((input: string, key: Key) => onKey.current(input, key), []);
-	useInput(stableOnKey, {isActive: isRawModeSupported});
+	// Ink reports stdin.isTTY as is: undefined (not false) for a pipe, which useInput would treat as active.
+	useInput(stableOnKey, {isActive: isRawModeSupported === true});
 
 	if (tooSmall) {
 		return <Text color={theme.warn}>{fit(`terminal too small (need ${MIN_COLUMNS}x${MIN_ROWS}, have ${columns}x${rows}) — q quits`, columns)}</Text>;

@@ -118,3 +118,34 @@ test('stdout piped: prints text reports instead of failing on raw mode', async (
 	assert.match(result.stderr, /stdout is not a terminal/);
 	assert.match(result.stdout, /Mem:\s+\S+/);
 });
+
+test('stdin not a terminal: the view renders with keys off and says so; Ctrl-C (SIGINT) quits and restores', async () => {
+	const {session, exitFile} = launch('leaktop-e2e-nostdin', '< /dev/null');
+	try {
+		const screen = await session.waitFor(/keys disabled: stdin is not a terminal/);
+		assert.match(screen, /Mem\s+total/);
+		const {execFileSync} = await import('node:child_process');
+		const pids = execFileSync('pgrep', ['-f', `^node ${CLI} -d 0.5`]).toString().trim().split('\n');
+		for (const pid of pids) process.kill(Number(pid), 'SIGINT');
+		assert.equal(await waitExit(exitFile), 'EXIT=130');
+		assert.equal(session.alternateOn(), false);
+	} finally {
+		session.kill();
+	}
+});
+
+test('NO_COLOR: no colour on screen, the view still reads', async () => {
+	const exitFile = join(dir, 'nocolor.exit');
+	const session = TmuxSession.start('leaktop-e2e-nocolor', `NO_COLOR=1 CI=false node ${CLI} -d 0.5; echo EXIT=$? > ${exitFile}; sleep 60`);
+	try {
+		await session.waitFor(/Mem\s+total[\s\S]*Slab caches/);
+		const {execFileSync} = await import('node:child_process');
+		const styled = execFileSync('tmux', ['capture-pane', '-e', '-p', '-t', session.name]).toString();
+		// SGR colour parameters: 30-37, 38;…, 90-97 (foreground); bold and inverse stay.
+		assert.doesNotMatch(styled, /\u001B\[(?:[\d;]*;)?(?:3[0-8]|9[0-7])(?:;[\d;]*)?m/);
+		session.keys('q');
+		assert.equal(await waitExit(exitFile), 'EXIT=0');
+	} finally {
+		session.kill();
+	}
+});
