@@ -6,26 +6,13 @@ import {makeTheme} from '../../source/ui/theme.js';
 import {ThemeContext} from '../../source/ui/ThemeContext.js';
 import type {Store} from '../../source/store/store.js';
 import {storeWith} from './synthetic.js';
+import {eventually} from '../helpers/eventually.js';
 
 const KEYS = {down: '\u001B[B', up: '\u001B[A', enter: '\r', tab: '\t', escape: '\u001B', end: '\u001B[F'};
 
 afterEach(() => cleanup());
 
 const settle = () => new Promise(resolve => setTimeout(resolve, 100));
-
-/** Retries an assertion until it holds (frames are throttled; a loaded machine renders late). */
-async function eventually(check: () => void, timeoutMs = 3000): Promise<void> {
-	const deadline = Date.now() + timeoutMs;
-	for (;;) {
-		try {
-			check();
-			return;
-		} catch (error) {
-			if (Date.now() > deadline) throw error;
-			await new Promise(resolve => setTimeout(resolve, 25));
-		}
-	}
-}
 
 function mount(store: Store, onQuit?: () => void) {
 	return render(

@@ -10,6 +10,7 @@ import {makeTheme} from '../../source/ui/theme.js';
 import {ThemeContext} from '../../source/ui/ThemeContext.js';
 import {arraySource, machineAt} from './synthetic.js';
 import {cgroupStoreWith, DOCKER_ID} from './cgroupSynthetic.js';
+import {eventually} from '../helpers/eventually.js';
 
 const KEYS = {down: '\u001B[B', up: '\u001B[A', enter: '\r', escape: '\u001B', tab: '\t'};
 const MiB = 1024 * 1024;
@@ -17,20 +18,6 @@ const MiB = 1024 * 1024;
 afterEach(() => cleanup());
 
 const settle = () => new Promise(resolve => setTimeout(resolve, 100));
-
-/** Retries an assertion until it holds (frames are throttled; a loaded machine renders late). */
-async function eventually(check: () => void, timeoutMs = 3000): Promise<void> {
-	const deadline = Date.now() + timeoutMs;
-	for (;;) {
-		try {
-			check();
-			return;
-		} catch (error) {
-			if (Date.now() > deadline) throw error;
-			await new Promise(resolve => setTimeout(resolve, 25));
-		}
-	}
-}
 
 function mount(store: Store) {
 	return render(

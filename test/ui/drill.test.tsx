@@ -13,24 +13,12 @@ import type {KmemState, KmemTracer} from '../../source/ui/kmemTracer.js';
 import {makeTheme} from '../../source/ui/theme.js';
 import {ThemeContext} from '../../source/ui/ThemeContext.js';
 import {machineAt} from './synthetic.js';
+import {eventually} from '../helpers/eventually.js';
 
 const KEYS = {down: '\u001B[B', enter: '\r', tab: '\t', escape: '\u001B'};
 const MiB = 1024 * 1024;
 
 afterEach(() => cleanup());
-
-async function eventually(check: () => void, timeoutMs = 3000): Promise<void> {
-	const deadline = Date.now() + timeoutMs;
-	for (;;) {
-		try {
-			check();
-			return;
-		} catch (error) {
-			if (Date.now() > deadline) throw error;
-			await new Promise(resolve => setTimeout(resolve, 25));
-		}
-	}
-}
 
 function mapping(start: string, path: string, rssBytes: number, anonymousBytes: number, perms = 'rw-p'): Mapping {
 	return {

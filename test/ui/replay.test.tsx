@@ -13,6 +13,7 @@ import {App} from '../../source/ui/App.js';
 import {makeTheme} from '../../source/ui/theme.js';
 import {ThemeContext} from '../../source/ui/ThemeContext.js';
 import {machineAt} from './synthetic.js';
+import {eventually} from '../helpers/eventually.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'leaktop-replay-ui-'));
 after(() => rmSync(dir, {recursive: true, force: true}));
@@ -29,19 +30,6 @@ function recording(count: number): RecordingSource {
 	const source = RecordingSource.open(file);
 	assert.ok(source.ok);
 	return source.value;
-}
-
-async function eventually(check: () => void, timeoutMs = 3000): Promise<void> {
-	const deadline = Date.now() + timeoutMs;
-	for (;;) {
-		try {
-			check();
-			return;
-		} catch (error) {
-			if (Date.now() > deadline) throw error;
-			await new Promise(resolve => setTimeout(resolve, 25));
-		}
-	}
 }
 
 function mount(count: number) {
