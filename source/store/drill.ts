@@ -282,11 +282,33 @@ class ProcessDrill {
 		const first = this.readings === 0;
 		this.readings++;
 		const present = new Set<string>();
+		const unmatched: Mapping[] = [];
 		for (const mapping of mappings) {
-			present.add(mapping.key);
 			const history = this.mappings.get(mapping.key);
-			if (history) history.update(mapping, monoMs);
-			else this.mappings.set(mapping.key, new MappingHistory(first ? mapping : null, mapping, monoMs));
+			if (history) {
+				present.add(mapping.key);
+				history.update(mapping, monoMs);
+			} else {
+				unmatched.push(mapping);
+			}
+		}
+		// An anonymous region that grows downwards (the kernel merges each new mmap below it) keeps
+		// its end and moves its start: the same mapping under a new key, not one gone and one new.
+		const byEnd = new Map<string, MappingHistory>();
+		for (const [key, history] of this.mappings) {
+			if (!present.has(key) && history.goneAtMs === null) byEnd.set(endKey(history.latest), history);
+		}
+		for (const mapping of unmatched) {
+			const moved = byEnd.get(endKey(mapping));
+			if (moved) {
+				byEnd.delete(endKey(mapping));
+				this.mappings.delete(moved.latest.key);
+				moved.update(mapping, monoMs);
+				this.mappings.set(mapping.key, moved);
+			} else {
+				this.mappings.set(mapping.key, new MappingHistory(first ? mapping : null, mapping, monoMs));
+			}
+			present.add(mapping.key);
 		}
 		const gone: MappingHistory[] = [];
 		for (const [key, history] of this.mappings) {
@@ -299,6 +321,11 @@ class ProcessDrill {
 			for (const history of gone.slice(0, gone.length - GONE_KEEP)) this.mappings.delete(history.latest.key);
 		}
 	}
+}
+
+/** A mapping's end, permissions and path: what stays put when it grows at its start. */
+function endKey(mapping: Mapping): string {
+	return `${mapping.end} ${mapping.perms} ${mapping.path}`;
 }
 
 /** What the store keeps about the drilled slab cache since the view opened. */

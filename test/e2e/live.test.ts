@@ -149,3 +149,28 @@ test('NO_COLOR: no colour on screen, the view still reads', async () => {
 		session.kill();
 	}
 });
+
+test('leaktop --pid on a real leaking process: its anonymous mapping grows on screen; killing it freezes the view with the exit time', async () => {
+	const {spawnLeaker} = await import('../helpers/processes.js');
+	// 1 MiB every 100 ms into new bytearrays: glibc serves them from one growing anonymous region.
+	const leaker = await spawnLeaker(1, 100);
+	const {session, exitFile} = launch('leaktop-e2e-pid', `--pid ${leaker.pid}`);
+	try {
+		await session.waitFor(new RegExp(`pid ${leaker.pid}`));
+		await session.waitFor(/Mappings \d+\/\d+/);
+		// A mapping row with a positive anonymous change since the view opened (ΔANON) and a
+		// growth per minute (ANON/MIN), in mebibytes: the region glibc grows for the leak.
+		const growing = await session.waitFor(/rw-p .*\+\d+(\.\d+)?M\s+\+\d+(\.\d+)?[MG]\s/, 15_000);
+		assert.match(growing, /sort: ANON GROWTH/);
+		await leaker.kill();
+		const frozen = await session.waitFor(/exited at \d\d:\d\d:\d\d/, 10_000);
+		assert.match(frozen, /Mappings \d+\/\d+/, 'what was collected stays');
+		session.keys('Escape');
+		await session.waitFor(/Processes \d+\/\d+/);
+		session.keys('q');
+		assert.equal(await waitExit(exitFile), 'EXIT=0');
+	} finally {
+		await leaker.kill();
+		session.kill();
+	}
+});
