@@ -29,6 +29,8 @@ export interface Sample {
 	/** Memory cgroups (largest and growing read in detail); null without a memory controller. */
 	cgroups: CgroupSample[] | null;
 	cgroupMode: CgroupMode | null;
+	/** leaktop's own pid when it sampled (its history is bounded by design; the verdicts leave it out). */
+	selfPid?: number | null;
 	/** For every probe: "ok" or why it has no data. */
 	sources: Record<string, 'ok' | Reason>;
 	/** The closer reading of what the view is drilled into; absent or null when not drilled. */

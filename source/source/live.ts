@@ -46,6 +46,8 @@ const SMAPS_DUTY = 0.1;
 /** Reads the machine. Files that are absent or forbidden are probed once and not retried per tick. */
 export class LiveSource implements Source {
 	readonly kind = 'live';
+	/** Our own pid as this procfs numbers it (another pid namespace, or a fixture tree, may have none). */
+	private readonly selfPid: number | null;
 	private readonly files: Files;
 	private readonly host: HostFacts;
 	private readonly self: SelfFacts;
@@ -64,6 +66,8 @@ export class LiveSource implements Source {
 
 	constructor(options: LiveOptions = {}) {
 		this.files = options.files ?? new Files();
+		const self = this.files.readLink(this.files.proc('self'));
+		this.selfPid = self.ok && /^\d+$/.test(self.value) ? Number(self.value) : null;
 		this.host = readHostFacts(this.files);
 		this.cgroupMemo.hierarchy = detectCgroupHierarchy(this.files);
 		const hierarchy = this.cgroupMemo.hierarchy.ok && this.cgroupMemo.hierarchy.value.mode !== 'none' ? this.cgroupMemo.hierarchy.value : null;
@@ -143,6 +147,7 @@ export class LiveSource implements Source {
 			processCount: scan.processes.length,
 			processesHidden: scan.hidden,
 			slabs: slabs.ok ? slabs.value : null,
+			selfPid: this.selfPid,
 			cgroups: cgroups.cgroups,
 			cgroupMode: cgroups.cgroupMode,
 			sources,

@@ -76,6 +76,11 @@ describe('process leak suspect', () => {
 		assert.match(finding.message, /leaker/);
 	});
 
+	it("leaktop's own process (the sample's selfPid) is never judged: its heap fills before V8 collects it", () => {
+		const samples = timeline(4 * MIN, 2000, leaker(10 * MiB)).map(sample => ({...sample, selfPid: 31337}));
+		assert.equal(play(samples).firstSeen('process-leak', 'leaker'), null);
+	});
+
 	it('~10 MiB/min is flagged within 60 s', () => {
 		const first = play(timeline(2 * MIN, 2000, leaker(10 * MiB))).firstSeen('process-leak', 'leaker');
 		assert.ok(first !== null && first <= MIN, `flagged at ${first}`);
