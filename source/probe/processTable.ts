@@ -180,7 +180,7 @@ export class ProcessScanner {
 			tracked.statmLast = statm;
 		}
 		// A zombie's statm is all zeros: its state must be seen now, not in a few ticks.
-		const statDue = !fresh && (detailed || statm.residentPages === 0 || (this.tick + pid) % STAT_EVERY_TICKS === 0);
+		const statDue = !fresh && !quiet && (detailed || statm.residentPages === 0 || (this.tick + pid) % STAT_EVERY_TICKS === 0);
 		if (statDue) {
 			const text = this.readKeptOr(tracked.stat, pid, 'stat');
 			const stat = text.ok ? parseProcStat(text.value) : null;
