@@ -174,3 +174,15 @@ test('leaktop --pid on a real leaking process: its anonymous mapping grows on sc
 		session.kill();
 	}
 });
+
+test('CI set in a real terminal: the view still draws (Ink alone would print nothing until exit)', async () => {
+	const exitFile = join(dir, 'ci.exit');
+	const session = TmuxSession.start('leaktop-e2e-ci', `CI=true node ${CLI} -d 0.5; echo EXIT=$? > ${exitFile}; sleep 60`);
+	try {
+		await session.waitFor(/Mem\s+total[\s\S]*Processes \d+\/\d+/);
+		session.keys('q');
+		assert.equal(await waitExit(exitFile), 'EXIT=0');
+	} finally {
+		session.kill();
+	}
+});
