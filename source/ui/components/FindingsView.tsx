@@ -1,9 +1,12 @@
 import {Box, Text} from 'ink';
+import {Table as SummaryTable} from 'ink-table';
 import type {Finding} from '../../diagnose/finding.js';
 import {fit} from '../text.js';
 import {useTheme} from '../ThemeContext.js';
 
 const TONE = {critical: 'bad', warning: 'warn', info: 'good'} as const;
+/** Up to this many verdicts are summarised in a table above the details. */
+const SUMMARY_MAX = 4;
 
 /** Every verdict with its evidence and what to look at next. */
 export function FindingsView({findings, width, height, offset}: {findings: Finding[]; width: number; height: number; offset: number}) {
@@ -18,12 +21,20 @@ export function FindingsView({findings, width, height, offset}: {findings: Findi
 		if (f.next) lines.push({text: `    → ${f.next}`});
 	}
 	if (lines.length === 0) lines.push({text: 'No verdicts yet: trends need a few minutes of history before they speak.', tone: 'muted'});
+	// A few verdicts get a boxed summary first (ink-table: small and static, unlike the live tables).
+	const summaryHeight = 2 * findings.length + 3;
+	const summary = findings.length > 0 && findings.length <= SUMMARY_MAX && height - 1 - summaryHeight >= 4 && width >= 60;
+	const subjectWidth = Math.max(10, width - 50);
+	const rows = summary
+		? findings.map(f => ({severity: f.severity, sure: `${Math.round(f.confidence * 100)}%`, rule: f.rule, about: fit(f.subject, subjectWidth).trimEnd()}))
+		: [];
 	return (
 		<Box flexDirection="column" height={height}>
 			<Text bold color={theme.accent}>
 				{fit(`Verdicts (${findings.length}) — Esc to go back`, width)}
 			</Text>
-			{lines.slice(offset, offset + height - 1).map((line, i) => (
+			{summary ? <SummaryTable data={rows} /> : null}
+			{lines.slice(offset, offset + height - 1 - (summary ? summaryHeight : 0)).map((line, i) => (
 				<Text key={i} color={line.tone ? theme[line.tone] : undefined} bold={line.bold} wrap="truncate">
 					{fit(line.text, width)}
 				</Text>
