@@ -8,7 +8,7 @@ import type {Finding} from '../../source/diagnose/finding.js';
 import {Diagnoser} from '../../source/diagnose/rules.js';
 import {LiveSource} from '../../source/source/live.js';
 import {Store} from '../../source/store/store.js';
-import {churner, eventfdLeaker, leaker, socketLeaker, type Child} from './children.js';
+import {churner, eventfdLeaker, leaker, socketLeaker, type Child} from '../helpers/children.js';
 
 /**
  * Live scenarios on this machine, ten times faster than life: every window and rate threshold is

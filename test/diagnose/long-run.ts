@@ -10,7 +10,7 @@ import {Diagnoser} from '../../source/diagnose/rules.js';
 import {formatFinding} from '../../source/diagnose/text.js';
 import {LiveSource} from '../../source/source/live.js';
 import {Store} from '../../source/store/store.js';
-import {leaker, type Child} from './children.js';
+import {leaker, type Child} from '../helpers/children.js';
 
 const [mode = 'idle', secondsText = '600', mibPerMinText = '1'] = process.argv.slice(2);
 const INTERVAL_MS = 2000;

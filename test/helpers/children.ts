@@ -26,20 +26,26 @@ while True:
     state['step'] += 1
 `;
 
+/** Kills a child with SIGKILL and waits for it; nothing when it has already gone. */
+export function killer(child: ChildProcess): () => Promise<void> {
+	return async () => {
+		if (child.exitCode !== null || child.signalCode !== null) return;
+		const exited = once(child, 'exit');
+		child.kill('SIGKILL');
+		await exited;
+	};
+}
+
 async function python(body: string, stepMs: number, args: number[]): Promise<Child> {
 	const child = spawn('python3', ['-c', RUNNER, String(stepMs / 1000), body, ...args.map(String)], {stdio: ['pipe', 'pipe', 'inherit']});
 	const [chunk] = (await once(child.stdout!, 'data')) as [Buffer];
 	if (!chunk.toString().startsWith('ready')) throw new Error(`child did not start: ${chunk.toString()}`);
-	return {
-		pid: child.pid!,
-		child,
-		kill: async () => {
-			if (child.exitCode !== null || child.signalCode !== null) return;
-			const exited = once(child, 'exit');
-			child.kill('SIGKILL');
-			await exited;
-		},
-	};
+	return {pid: child.pid!, child, kill: killer(child)};
+}
+
+/** Does nothing, waking every stepMs to see whether its parent is gone: an idle process. */
+export function idler(stepMs = 1000): Promise<Child> {
+	return python('pass', stepMs, []);
 }
 
 /** Allocates and touches bytesPerStep every stepMs and keeps it: a user-space leak. */
