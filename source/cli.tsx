@@ -7,9 +7,7 @@ import type {RecordingWriter} from './record/writer.js';
 import {durationOption, liveStore, sizeOption, UsageError, type CommonOptions} from './cli/options.js';
 import {cgroupLimits} from './diagnose/cgroupLimits.js';
 import {runCheck} from './diagnose/check.js';
-import {kmemCommand} from './kmem/command.js';
 import {Files} from './probe/files.js';
-import {runFullScreen} from './ui/run.js';
 
 const VERSION = '0.1.0';
 const DEFAULT_INTERVAL = '2';
@@ -85,6 +83,9 @@ function parser(args: string[]): Argv {
 					recordEveryTick(store, recorder, message => process.stderr.write(`leaktop: ${message}\n`));
 					status = `● recording to ${argv.record}`;
 				}
+				const {runFullScreen} = await import('./ui/run.js');
+				// Loading the screen's chunk hid CI from Ink again; perf and other children get it back.
+				restoreCiEnvironment();
 				process.exitCode = await runFullScreen({
 					store,
 					color: options.color,
@@ -192,6 +193,7 @@ function parser(args: string[]): Argv {
 				const durationSec = durationOption('duration', argv.duration) / 1000;
 				const graceSec = durationOption('grace', argv.grace) / 1000;
 				const files = new Files({procRoot: options.procRoot, sysRoot: options.sysRoot});
+				const {kmemCommand} = await import('./kmem/command.js');
 				process.exitCode = await kmemCommand({durationSec, graceSec, cache: argv.cache, json: argv.json, files}, process.stdout, process.stderr);
 			},
 		)

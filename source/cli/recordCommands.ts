@@ -7,7 +7,6 @@ import {cgroupLimits} from '../diagnose/cgroupLimits.js';
 import {Diagnoser} from '../diagnose/rules.js';
 import {ReplayController, ReplayFeed} from '../source/replay.js';
 import {Store} from '../store/store.js';
-import {runFullScreen} from '../ui/run.js';
 import {formatBytes} from '../units.js';
 import {liveStore, type CommonOptions} from './options.js';
 import {openRecorder, RecordError, recordEveryTick} from './record.js';
@@ -91,6 +90,7 @@ export async function runReplay(file: string, color: boolean): Promise<number> {
 	const freshAnalyze = () => new Diagnoser({limits: cgroupLimits}).analyze;
 	const store = new Store({source: feed, analyze: freshAnalyze()});
 	const replay = new ReplayController(opened.value, feed, store, freshAnalyze, recordingNotes(opened.value));
+	const {runFullScreen} = await import('../ui/run.js');
 	return runFullScreen({store, color, replay});
 }
 
