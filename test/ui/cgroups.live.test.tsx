@@ -1,68 +1,36 @@
 import assert from 'node:assert/strict';
-import {spawn, type ChildProcess} from 'node:child_process';
-import {once} from 'node:events';
-import {mkdirSync, rmdirSync, writeFileSync} from 'node:fs';
-import {join} from 'node:path';
 import {setTimeout as sleep} from 'node:timers/promises';
 import {after, describe, it} from 'node:test';
 import {cleanup, render} from 'ink-testing-library';
-import {detectCgroupHierarchy} from '../../source/probe/cgroup.js';
-import {Files} from '../../source/probe/files.js';
 import {LiveSource} from '../../source/source/live.js';
 import {Store} from '../../source/store/store.js';
 import {App} from '../../source/ui/App.js';
 import {makeTheme} from '../../source/ui/theme.js';
 import {ThemeContext} from '../../source/ui/ThemeContext.js';
-
-const hierarchy = detectCgroupHierarchy(new Files());
-const rootDir = hierarchy.ok ? hierarchy.value.rootDir : null;
-const version = hierarchy.ok ? hierarchy.value.version : null;
-const mountRoot = hierarchy.ok ? hierarchy.value.mountRoot : '/';
-const skip = process.getuid?.() !== 0 ? 'needs root to create a cgroup' : rootDir === null ? 'no memory cgroup hierarchy here' : false;
+import {cgroupSkip, leakInLimitedCgroup, type LimitedCgroup} from '../helpers/cgroupChild.js';
 
 const MIB = 1024 * 1024;
 const LIMIT_BYTES = 256 * MIB;
-// 1 MiB every 50 ms, filled so every page is touched and charged: ~20 MiB/s, far below the limit in 3 s.
-const LEAK = 'const kept = []; setInterval(() => kept.push(Buffer.alloc(1 << 20, 7)), 50);';
 const INTERVAL_MS = 250;
 
-describe('a leaking process in a limited cgroup, seen through LiveSource, Store and the cgroup pane', {skip}, () => {
+describe('a leaking process in a limited cgroup, seen through LiveSource, Store and the cgroup pane', {skip: cgroupSkip}, () => {
 	const name = `leaktop-ui-test-${process.pid}`;
-	const dir = join(rootDir ?? '/nonexistent', name);
-	const path = mountRoot === '/' ? `/${name}` : `${mountRoot}/${name}`;
-	let child: ChildProcess | undefined;
+	let cgroup: LimitedCgroup | undefined;
 	let source: LiveSource | undefined;
 
 	async function cleanUp() {
 		cleanup();
 		source?.close();
 		source = undefined;
-		if (child && child.exitCode === null && child.signalCode === null) {
-			const exited = once(child, 'exit');
-			child.kill('SIGKILL');
-			await exited;
-		}
-		child = undefined;
-		// The cgroup stays busy until the killed child is reaped; retry briefly.
-		for (let attempt = 0; attempt < 50; attempt++) {
-			try {
-				rmdirSync(dir);
-				return;
-			} catch (error) {
-				if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
-				await sleep(20);
-			}
-		}
+		await cgroup?.cleanUp();
 	}
 
 	after(cleanUp);
 
 	it('the store\'s row shows its usage, its limit and positive growth; Enter lists the child', async () => {
 		try {
-			mkdirSync(dir);
-			writeFileSync(join(dir, version === 2 ? 'memory.max' : 'memory.limit_in_bytes'), String(LIMIT_BYTES));
-			// The shell joins the cgroup before exec'ing node, so every page node touches is charged there.
-			child = spawn('sh', ['-c', 'echo $$ > "$1/cgroup.procs" && exec "$2" -e "$3"', 'sh', dir, process.execPath, LEAK], {stdio: 'ignore'});
+			cgroup = leakInLimitedCgroup(name, LIMIT_BYTES);
+			const {path, child} = cgroup;
 			await sleep(200);
 			source = new LiveSource({cgroupEveryMs: INTERVAL_MS});
 			const store = new Store({source, intervalMs: INTERVAL_MS});
@@ -80,7 +48,7 @@ describe('a leaking process in a limited cgroup, seen through LiveSource, Store 
 			assert.ok((found.usageDeltaBytes ?? 0) > 0, `Δ ${found.usageDeltaBytes}`);
 			// ~20 MiB/s leaked: well over 100 MiB a minute.
 			assert.ok((found.growthPerMin ?? 0) > 100 * MIB, `growth ${found.growthPerMin}`);
-			const member = store.current().processes.find(p => p.sample.pid === child!.pid);
+			const member = store.current().processes.find(p => p.sample.pid === child.pid);
 			assert.equal(member?.sample.cgroup, path);
 
 			const {lastFrame, stdin} = render(
