@@ -62,13 +62,15 @@ export function bucketMedians(points: readonly Point[], sinceMs: number, maxBuck
 }
 
 /**
- * Theil-Sen slope per minute, as trend.ts's theilSenPerMin, but sorting a Float64Array of the
- * pairwise slopes natively: about ten times faster, and it runs several times per tick.
+ * Theil-Sen slope per minute, as trend.ts's theilSenPerMin, but with the median of the pairwise
+ * slopes picked by quickselect from a reused Float64Array: it runs a dozen times per tick.
  */
 export function theilSenPerMin(points: readonly Point[]): number | null {
 	const n = points.length;
 	if (n < 3) return null;
-	const slopes = new Float64Array((n * (n - 1)) / 2);
+	const pairs = (n * (n - 1)) / 2;
+	if (scratch.length < pairs) scratch = new Float64Array(pairs);
+	const slopes = scratch;
 	let count = 0;
 	for (let i = 0; i < n; i++) {
 		for (let j = i + 1; j < n; j++) {
@@ -77,9 +79,41 @@ export function theilSenPerMin(points: readonly Point[]): number | null {
 		}
 	}
 	if (count === 0) return null;
-	const sorted = slopes.subarray(0, count).sort();
 	const mid = count >> 1;
-	return (count % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2) * 60_000;
+	const upper = select(slopes, mid, count);
+	if (count % 2) return upper * 60_000;
+	// Everything left of mid is ≤ the mid-th after select: the lower middle is their maximum.
+	let lower = -Infinity;
+	for (let i = 0; i < mid; i++) if (slopes[i]! > lower) lower = slopes[i]!;
+	return ((lower + upper) / 2) * 60_000;
+}
+
+let scratch = new Float64Array(0);
+
+/** The k-th smallest of a[0..count) (Hoare's quickselect), leaving smaller values before index k. */
+function select(a: Float64Array, k: number, count: number): number {
+	let lo = 0;
+	let hi = count - 1;
+	while (hi > lo) {
+		const pivot = a[(lo + hi) >> 1]!;
+		let i = lo;
+		let j = hi;
+		while (i <= j) {
+			while (a[i]! < pivot) i++;
+			while (a[j]! > pivot) j--;
+			if (i <= j) {
+				const swap = a[i]!;
+				a[i] = a[j]!;
+				a[j] = swap;
+				i++;
+				j--;
+			}
+		}
+		if (k <= j) hi = j;
+		else if (k >= i) lo = i;
+		else break;
+	}
+	return a[k]!;
 }
 
 /** The trend of the points newer than sinceMs; null with fewer than 3 usable points. */

@@ -1,4 +1,4 @@
-import {closeSync, openSync, readdirSync, readlinkSync, readSync} from 'node:fs';
+import {closeSync, openSync, readdirSync, readlinkSync, readSync, statSync} from 'node:fs';
 import {join} from 'node:path';
 import {fail, ok, reasonOf, type Reason, type Result} from './result.js';
 
@@ -101,6 +101,17 @@ export class Files {
 		}
 	}
 
+	/** st_size of a path: for /proc/PID/fd on Linux ≥ 6.2, the number of open descriptors. */
+	size(path: string): Result<number> {
+		const denied = this.deny?.(path);
+		if (denied) return fail(denied, path);
+		try {
+			return ok(statSync(path).size);
+		} catch (error) {
+			return fail(reasonOf(error), path);
+		}
+	}
+
 	readLink(path: string): Result<string> {
 		const denied = this.deny?.(path);
 		if (denied) return fail(denied, path);
@@ -139,6 +150,21 @@ export class Files {
 		return ok(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, total));
 	}
 
+	/** @internal KeptFile's read: a pread from 0, decoded without a copy when one read held it all. */
+	readTextFd(fd: number, maxBytes: number): Result<string> {
+		const want = Math.min(CHUNK, maxBytes);
+		let n: number;
+		try {
+			n = readSync(fd, this.buffer, 0, want, 0);
+		} catch (error) {
+			return fail(reasonOf(error));
+		}
+		if (n < want || n === maxBytes) return ok(this.buffer.toString('utf8', 0, n));
+		const head = Buffer.from(this.buffer.subarray(0, n));
+		const rest = this.readFd(fd, maxBytes - n, n);
+		return rest.ok ? ok(Buffer.concat([head, rest.value]).toString('utf8')) : rest;
+	}
+
 	private open(path: string): Result<number> {
 		const denied = this.deny?.(path);
 		if (denied) return fail(denied, path);
@@ -161,10 +187,14 @@ export class KeptFile {
 		private readonly files: Files,
 	) {}
 
+	/**
+	 * The whole file again. Kept files are small seq_files, whose read fills the buffer unless
+	 * it reached the end, so a short first read is the whole file: one syscall, not two, and
+	 * decoded straight from the shared buffer.
+	 */
 	read(maxBytes = 64 * 1024): Result<string> {
 		if (this.closed) return fail('ESRCH', this.path);
-		const bytes = this.files.readFd(this.fd, maxBytes, 0);
-		return bytes.ok ? ok(bytes.value.toString('utf8')) : bytes;
+		return this.files.readTextFd(this.fd, maxBytes);
 	}
 
 	close(): void {

@@ -117,6 +117,8 @@ export interface KernelStat {
 	procsRunning: number;
 	procsBlocked: number;
 	bootTimeSec: number;
+	/** Processes and threads created since boot (the `processes` line); absent in older recordings. */
+	forks?: number;
 }
 
 export interface PressureLine {

@@ -21,12 +21,15 @@ export function parseStat(text: string): KernelStat | null {
 	const lines = text.split('\n');
 	if (!text.endsWith('\n')) lines.pop();
 	for (const line of lines) {
-		const parts = line.trim().split(/\s+/);
-		const key = parts[0];
+		const start = line.search(/\S/);
+		if (start === -1) continue;
+		const space = line.indexOf(' ', start);
+		const key = space === -1 ? line.slice(start) : line.slice(start, space);
 		if (key === 'cpu') {
-			cpu = parts.slice(1).map(Number);
-		} else if (key === 'intr' || key === 'ctxt' || key === 'procs_running' || key === 'procs_blocked' || key === 'btime') {
-			const value = Number(parts[1]);
+			cpu = line.trim().split(/\s+/).slice(1).map(Number);
+		} else if (key === 'intr' || key === 'ctxt' || key === 'procs_running' || key === 'procs_blocked' || key === 'btime' || key === 'processes') {
+			// Only the first number: intr goes on with one count per interrupt line (hundreds).
+			const value = Number(/^\s*(\S+)/.exec(line.slice(start + key.length))?.[1]);
 			if (Number.isFinite(value)) fields[key] = value;
 		}
 	}
@@ -51,7 +54,14 @@ export function parseStat(text: string): KernelStat | null {
 		procsRunning: fields.procs_running ?? 0,
 		procsBlocked: fields.procs_blocked ?? 0,
 		bootTimeSec: fields.btime ?? 0,
+		...(fields.processes === undefined ? {} : {forks: fields.processes}),
 	};
+}
+
+/** Threads in the system, from /proc/loadavg (`0.52 0.31 0.25 2/1043 12345` → 1043). */
+export function parseLoadavgThreads(text: string): number | null {
+	const match = /^\S+ \S+ \S+ \d+\/(\d+) /.exec(text);
+	return match ? Number(match[1]) : null;
 }
 
 function parsePressureLine(line: string | undefined): PressureLine | null {

@@ -5,11 +5,11 @@ import {readHostFacts, readUptime} from '../probe/host.js';
 import {parseMeminfo} from '../probe/meminfo.js';
 import {ProcessScanner} from '../probe/processTable.js';
 import {fail, ok, type Reason, type Result} from '../probe/result.js';
-import type {DrillReading, DrillTarget, HostFacts, ProcessSample, Sample, SelfFacts, SlabSample} from '../probe/sample.js';
+import type {DrillReading, DrillTarget, HostFacts, KernelStat, ProcessSample, Sample, SelfFacts, SlabSample} from '../probe/sample.js';
 import {readSlabDetail} from '../probe/slabDetail.js';
 import {readSmaps, type SmapsReading} from '../probe/smaps.js';
 import {annotateSlabs, parseSlabinfo, readSlabsFromSysfs, readSlabTopology, type SlabTopology} from '../probe/slab.js';
-import {parsePressure, parseStat, parseVmstat} from '../probe/vmstat.js';
+import {parseLoadavgThreads, parsePressure, parseStat, parseVmstat} from '../probe/vmstat.js';
 
 /** Where Samples come from: the live machine, or a recording being replayed. */
 export interface Source {
@@ -63,6 +63,8 @@ export class LiveSource implements Source {
 	private lastCgroups: Pick<Sample, 'cgroups' | 'cgroupMode'> & {reason: 'ok' | Reason} = {cgroups: null, cgroupMode: null, reason: 'ENOENT'};
 	private drillTarget: DrillTarget | null = null;
 	private lastSmaps: {pid: number; smaps: Result<SmapsReading>; monoMs: number} | null = null;
+	/** Fork counter and thread count at the last tick. */
+	private countersKey: string | null = null;
 
 	constructor(options: LiveOptions = {}) {
 		this.files = options.files ?? new Files();
@@ -124,6 +126,7 @@ export class LiveSource implements Source {
 			if (sources.pressure !== 'ok') this.pressureReason = sources.pressure!;
 		}
 		const scan = this.scanner.scan({
+			sameProcesses: this.sameProcesses(stat),
 			detailTop: this.options.detailTop,
 			detailPids: this.focusPids,
 			pssBudgetMs: this.options.pssBudgetMs,
@@ -154,6 +157,19 @@ export class LiveSource implements Source {
 			drill: this.readDrill(scan.processes, monoMs),
 			self: this.self,
 		};
+	}
+
+	/**
+	 * True when no task was created (the fork counter in /proc/stat) and none reaped (the thread
+	 * count in /proc/loadavg) since the last tick: both are kernel-wide, so this holds in any pid namespace.
+	 */
+	private sameProcesses(stat: KernelStat | null): boolean {
+		const loadavg = this.files.readText(this.files.proc('loadavg'), 256);
+		const threads = loadavg.ok ? parseLoadavgThreads(loadavg.value) : null;
+		const key = stat?.forks === undefined || threads === null ? null : `${stat.forks}/${threads}`;
+		const same = key !== null && key === this.countersKey;
+		this.countersKey = key;
+		return same;
 	}
 
 	private readDrill(processes: ProcessSample[], monoMs: number): DrillReading | null {

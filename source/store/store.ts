@@ -388,10 +388,12 @@ export class Store {
 			if (p.fdCount !== null) (history.fds ??= new Series(capacity)).push(t, p.fdCount);
 		}
 		const now = sample.timeMs;
+		const gone: string[] = [];
+		if (this.processes.size > seen.size) for (const key of this.processes.keys()) if (!seen.has(key)) gone.push(key);
 		let exited = 0;
 		// Newest first (Maps keep insertion order), so past the cap it is the oldest exited that go.
-		for (const [key, history] of [...this.processes].reverse()) {
-			if (seen.has(key)) continue;
+		for (const key of gone.reverse()) {
+			const history = this.processes.get(key)!;
 			history.exitedAtMs ??= now;
 			if (now - history.exitedAtMs > EXITED_KEEP_MS || ++exited > EXITED_KEEP_MAX) this.processes.delete(key);
 		}
@@ -449,7 +451,7 @@ export class Store {
 				anonGrowthPerMin: slope(h.anon),
 				pssGrowthPerMin: slope(h.pss),
 				fdGrowthPerMin: slope(h.fds),
-				rssHistory: h.rss.values.tail(SPARK_POINTS),
+				rssHistory: h.rss.tail(SPARK_POINTS),
 				exitedAtMs: h.exitedAtMs,
 			};
 			(h.exitedAtMs === null ? processes : exited).push(row);
@@ -463,7 +465,7 @@ export class Store {
 				objsDelta: h.latest.activeObjs - h.first.activeObjs,
 				growthPerMin: slope(h.size),
 				objsGrowthPerMin: slope(h.objs),
-				sizeHistory: h.size.values.tail(SPARK_POINTS),
+				sizeHistory: h.size.tail(SPARK_POINTS),
 			});
 		}
 		slabs.sort((a, b) => b.sample.sizeBytes - a.sample.sizeBytes);
@@ -474,7 +476,7 @@ export class Store {
 				sample: h.latest,
 				usageDeltaBytes: usageBytes === null || h.first.usageBytes === null ? null : usageBytes - h.first.usageBytes,
 				growthPerMin: slope(h.usage),
-				usageHistory: h.usage.values.tail(SPARK_POINTS),
+				usageHistory: h.usage.tail(SPARK_POINTS),
 			});
 		}
 		cgroups.sort((a, b) => (b.sample.usageBytes ?? -1) - (a.sample.usageBytes ?? -1));

@@ -10,19 +10,50 @@ export interface Point {
 export class Series {
 	readonly times: Ring;
 	readonly values: Ring;
+	/** How many of the newest values are the same finite number: most processes sit still. */
+	private run = 0;
+	/** Times arrive in order (a monotonic clock): the window's start can be found by bisection. */
+	private ordered = true;
+	private tailCache: number[] | null = null;
+	private tailLength = 0;
+
 	constructor(capacity: number) {
 		this.times = new Ring(capacity);
 		this.values = new Ring(capacity);
 	}
+
 	push(tMs: number, value: number | null): void {
+		const v = value ?? Number.NaN;
+		const last = this.times.last();
+		if (last !== undefined && tMs < last) this.ordered = false;
+		this.run = !Number.isFinite(v) ? 0 : v === this.values.last() ? Math.min(this.run + 1, this.values.capacity) : 1;
+		// A full cached tail of equal values is still right when one more equal value arrives.
+		if (this.tailCache && !(this.tailCache.length === this.tailLength && this.run > this.tailLength)) this.tailCache = null;
 		this.times.push(tMs);
-		this.values.push(value ?? Number.NaN);
+		this.values.push(v);
 	}
+
+	/** The newest n values, oldest first; the same array while they do not change (treat it as read-only). */
+	tail(n: number): number[] {
+		if (this.tailCache && this.tailLength === n) return this.tailCache;
+		this.tailLength = n;
+		this.tailCache = this.values.tail(n);
+		return this.tailCache;
+	}
+
 	/**
 	 * Least-squares slope per minute over points newer than sinceMs, without allocating; null
 	 * until the points span minSpanMs (three samples a second apart say nothing per minute).
 	 */
 	slopePerMin(sinceMs: number, minSpanMs = 0): number | null {
+		const length = this.times.length;
+		const from = this.ordered ? this.firstAtOrAfter(sinceMs) : 0;
+		if (this.ordered && this.run >= length - from) {
+			// Every value in the window is the same: flat, with no arithmetic over the points.
+			const n = length - from;
+			const span = n > 0 ? this.times.at(length - 1) - this.times.at(from) : 0;
+			return n < 3 || span <= 0 || span < minSpanMs ? null : 0;
+		}
 		let n = 0;
 		let t0 = 0;
 		let v0 = 0;
@@ -32,7 +63,7 @@ export class Series {
 		let sumTV = 0;
 		let first = Infinity;
 		let last = -Infinity;
-		for (let i = 0; i < this.times.length; i++) {
+		for (let i = from; i < length; i++) {
 			const tMs = this.times.at(i);
 			const value = this.values.at(i);
 			if (tMs < sinceMs || !Number.isFinite(value)) continue;
@@ -53,6 +84,18 @@ export class Series {
 		if (n < 3 || last <= first || last - first < minSpanMs) return null;
 		const den = n * sumTT - sumT * sumT;
 		return den === 0 ? null : ((n * sumTV - sumT * sumV) / den) * 60_000;
+	}
+
+	/** Index of the oldest point at or after tMs (length when none), for ordered times. */
+	private firstAtOrAfter(tMs: number): number {
+		let lo = 0;
+		let hi = this.times.length;
+		while (lo < hi) {
+			const mid = (lo + hi) >> 1;
+			if (this.times.at(mid) < tMs) lo = mid + 1;
+			else hi = mid;
+		}
+		return lo;
 	}
 
 	/** Points newer than sinceMs. */

@@ -76,6 +76,17 @@ describe('measure', () => {
 			}),
 		);
 	});
+	it('theilSenPerMin picks the same median when many slopes tie (quickselect on duplicates)', () => {
+		fc.assert(
+			fc.property(fc.array(fc.record({tMs: fc.integer({min: 0, max: 50}), value: fc.constantFrom(0, 1, 1, 2, 1000)}), {maxLength: 60}), raw => {
+				const points = [...raw].sort((a, b) => a.tMs - b.tMs);
+				const mine = theilSenPerMin(points);
+				const theirs = naiveTheilSen(points);
+				assert.equal(mine === null, theirs === null || points.length < 3);
+				if (mine !== null && theirs !== null) assert.ok(Math.abs(mine - theirs) <= 1e-9 * Math.max(1, Math.abs(theirs)));
+			}),
+		);
+	});
 });
 
 describe('Latch', () => {

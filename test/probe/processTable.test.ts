@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
-import {readdirSync, readFileSync, readlinkSync, writeFileSync} from 'node:fs';
+import {cpSync, readdirSync, readFileSync, readlinkSync, writeFileSync} from 'node:fs';
 import {join} from 'node:path';
 import {after, test} from 'node:test';
 import {Files} from '../../source/probe/files.js';
 import {ProcessScanner, type ScanOptions} from '../../source/probe/processTable.js';
 import type {Reason} from '../../source/probe/result.js';
+import {eventfdLeaker, type Child} from '../helpers/children.js';
 import {capturedPids as pids, copyFixture, realFiles, realRoots} from '../helpers/fixtures.js';
 import {spawnSleep, type Spawned} from '../helpers/processes.js';
 
@@ -116,6 +117,22 @@ test('pid reuse: a new start time is a new process, its cmdline read afresh', t 
 	assert.equal(third.cmdline, 'cat -', 'and it is tracked from then on');
 });
 
+test('sameProcesses: the last listing of /proc is reused, so a pid that appeared since waits for a scan without it', t => {
+	const copy = copyFixture('proc-real');
+	t.after(copy.remove);
+	const files = new Files({procRoot: copy.root, etcRoot: realRoots.etcRoot});
+	const scanner = new ProcessScanner(files, PAGE);
+	t.after(() => scanner.close());
+	const before = scanner.scan(options).processes.length;
+	// A copy of the sleeper under a new pid: what a birth looks like to readdir.
+	const born = 4_000_000;
+	cpSync(join(copy.root, String(pids.sleep)), join(copy.root, String(born)), {recursive: true});
+	assert.equal(byPid(scanner.scan({...options, sameProcesses: true})).has(born), false, 'the counters said nothing changed: no readdir');
+	const relisted = scanner.scan(options);
+	assert.equal(byPid(relisted).has(born), true);
+	assert.equal(relisted.processes.length, before + 1);
+});
+
 test('an unreadable /proc listing: no processes, the reason says why', () => {
 	const scan = scanWith(new Files({procRoot: '/nonexistent-proc-root'}));
 	assert.deepEqual(scan, {processes: [], hidden: 0, sources: {processes: 'ENOENT', pss: 'ENOENT'}});
@@ -158,4 +175,20 @@ test('live: a real process is read through a kept fd, and when it exits its fd i
 	} finally {
 		scanner.close();
 	}
+});
+
+test('live: the fd count of a real process follows its open descriptors (stat of /proc/PID/fd, or a listing)', async t => {
+	const leaker: Child = await eventfdLeaker(25, 100, 50);
+	t.after(leaker.kill);
+	const scanner = new ProcessScanner(new Files(), PAGE);
+	t.after(() => scanner.close());
+	const focused = {...options, detailPids: new Set([leaker.pid])};
+	let row = byPid(scanner.scan(focused)).get(leaker.pid);
+	for (let i = 0; i < 100 && (row?.fdCount ?? 0) < 53; i++) {
+		await new Promise(resolve => setTimeout(resolve, 20));
+		row = byPid(scanner.scan(focused)).get(leaker.pid);
+	}
+	// stdin, stdout, stderr and 50 eventfds: what ls /proc/PID/fd shows.
+	assert.equal(row?.fdCount, readdirSync(`/proc/${leaker.pid}/fd`).length);
+	assert.ok(row!.fdCount! >= 53, `fdCount ${row!.fdCount}`);
 });

@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import {spawn} from 'node:child_process';
+import {once} from 'node:events';
 import {test} from 'node:test';
 import {toJsonReport} from '../../source/batch/json.js';
 import {toTextReport} from '../../source/batch/text.js';
@@ -126,6 +128,26 @@ test('live machine: one LiveSource sample reads everything as root', () => {
 		for (const name of ['meminfo', 'vmstat', 'stat', 'pressure', 'processes', 'pss', 'slabs']) assert.equal(sample.sources[name], 'ok', name);
 		assert.ok(sample.processes.some(p => p.pid === process.pid && p.comm === 'node'));
 		assert.ok(sample.processes.filter(p => p.pssBytes !== null).length >= 1, 'some PSS within the budget');
+	} finally {
+		source.close();
+	}
+});
+
+test('live machine: a process born or reaped between ticks shows or goes at the next tick (the listing is skipped only when the kernel counters stand still)', async () => {
+	const source = new LiveSource();
+	const pidsOf = () => new Set(source.next().processes.map(p => p.pid));
+	try {
+		pidsOf();
+		pidsOf();
+		for (let round = 0; round < 3; round++) {
+			const child = spawn('sleep', ['600'], {stdio: 'ignore'});
+			await once(child, 'spawn');
+			assert.equal(pidsOf().has(child.pid!), true, `round ${round}: born`);
+			assert.equal(pidsOf().has(child.pid!), true, `round ${round}: still there`);
+			child.kill('SIGKILL');
+			await once(child, 'exit');
+			assert.equal(pidsOf().has(child.pid!), false, `round ${round}: reaped`);
+		}
 	} finally {
 		source.close();
 	}

@@ -52,3 +52,57 @@ test('property: on byte-sized values (|v| ≤ 1e15, NaN gaps) the slope is a num
 		}),
 	);
 });
+
+/** The least-squares slope from the points themselves: what Series's shortcuts must agree with. */
+function referenceSlope(series: Series, sinceMs: number, minSpanMs: number): number | null {
+	const ps = series.points(sinceMs).filter(p => Number.isFinite(p.value));
+	if (ps.length < 3) return null;
+	const first = ps[0]!.tMs;
+	const last = ps.at(-1)!.tMs;
+	if (last <= first || last - first < minSpanMs) return null;
+	const n = ps.length;
+	const t0 = first;
+	const v0 = ps[0]!.value;
+	let sumT = 0;
+	let sumV = 0;
+	let sumTT = 0;
+	let sumTV = 0;
+	for (const p of ps) {
+		const t = p.tMs - t0;
+		const v = p.value - v0;
+		sumT += t;
+		sumV += v;
+		sumTT += t * t;
+		sumTV += t * v;
+	}
+	const den = n * sumTT - sumT * sumT;
+	return den === 0 ? null : ((n * sumTV - sumT * sumV) / den) * 60_000;
+}
+
+test('property: the flat-run shortcut and the cached tail agree with the points, push after push', () => {
+	// Few distinct values, so long runs of equal values (a quiet process) are common.
+	const step = fc.record({dt: fc.integer({min: 0, max: 3000}), value: fc.oneof(fc.constantFrom(5, 5, 5, 7), fc.constant(Number.NaN), fc.constant(null))});
+	fc.assert(
+		fc.property(fc.integer({min: 1, max: 12}), fc.array(step, {maxLength: 60}), fc.integer({min: 0, max: 40_000}), fc.integer({min: 0, max: 8000}), (capacity, steps, back, minSpan) => {
+			const series = new Series(capacity);
+			let t = 0;
+			for (const s of steps) {
+				t += s.dt;
+				series.push(t, s.value);
+				assert.deepEqual(series.tail(4), series.values.tail(4));
+				assert.equal(series.slopePerMin(t - back, minSpan), referenceSlope(series, t - back, minSpan));
+			}
+		}),
+	);
+});
+
+test('a quiet series hands out the same sparkline array until its values move', () => {
+	const series = new Series(10);
+	for (let i = 0; i < 6; i++) series.push(i * 1000, 42);
+	const before = series.tail(4);
+	series.push(6000, 42);
+	assert.equal(series.tail(4), before, 'one more equal value: same array');
+	series.push(7000, 43);
+	assert.notEqual(series.tail(4), before);
+	assert.deepEqual(series.tail(4), [42, 42, 42, 43]);
+});
