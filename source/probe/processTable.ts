@@ -8,8 +8,10 @@ import type {ProcessSample} from './sample.js';
 export interface ScanOptions {
 	/** How many of the largest processes (by RSS) get status, fd count and PSS each tick. */
 	detailTop: number;
-	/** Pids that get detail whatever their size: growing ones, the selected one. */
+	/** Pids that get status and fd count whatever their size (growing ones, the selected one); their PSS is read first when due. */
 	detailPids: ReadonlySet<number>;
+	/** Pids whose PSS is read every scan, outside the budget (the one a person is looking at). */
+	pssPids?: ReadonlySet<number>;
 	/** Wall-time budget for smaps_rollup reads in one scan (each costs ~9 ms per GiB of RSS). */
 	pssBudgetMs: number;
 	/** Read PSS for every process (explicit opt-in: it takes each target's mmap lock). */
@@ -40,7 +42,7 @@ interface Tracked {
 	/** Last PSS reading, carried between budgeted reads. */
 	pss: ReturnType<typeof parseSmapsRollup>;
 	pssReadAt: number;
-	/** RSS (pages) when PSS was last read: a process whose size has not moved keeps its PSS longer. */
+	/** RSS (pages) when PSS was last read: a process whose size has not moved much keeps its PSS longer. */
 	pssRssPages: number;
 	/** What the last smaps_rollup read cost, to keep a big process from blowing the tick budget. */
 	pssCostMs: number;
@@ -60,6 +62,8 @@ const QUIET_EVERY = 4;
 const PSS_REFRESH_MS = 10_000;
 /** …and, while its RSS stays the same, only this often (sharers coming and going still move it). */
 const PSS_QUIET_REFRESH_MS = 60_000;
+/** RSS has moved, for PSS's sake, by this much or 1/64 of itself, whichever is larger. */
+const PSS_MOVED_BYTES = 1024 * 1024;
 
 /**
  * Keeps /proc/PID/statm and stat open per process and re-reads them (a few µs instead of 15-20 µs
@@ -247,25 +251,29 @@ export class ProcessScanner {
 			}
 			p.fdCount = tracked.fdCount;
 		}
-		// PSS under a time budget: the pids asked for first, then the least recently read; a
-		// process read within PSS_REFRESH_MS keeps its value, one that would overrun the budget waits.
+		// PSS under a time budget: the pids watched every scan, then the focused, then the least
+		// recently read; a reading younger than its refresh time stands, one that would overrun waits.
 		const started = performance.now();
 		const now = started;
-		const wanted = (p: ProcessSample) => options.detailPids.has(p.pid);
+		const watched = (p: ProcessSample) => options.pssPids?.has(p.pid) ?? false;
+		const rank = (p: ProcessSample) => (watched(p) ? 2 : options.detailPids.has(p.pid) ? 1 : 0);
 		const due = (p: ProcessSample) => {
 			const tracked = this.tracked.get(p.pid)!;
 			const age = now - tracked.pssReadAt;
-			return age >= PSS_QUIET_REFRESH_MS || (age >= PSS_REFRESH_MS && tracked.statmLast?.residentPages !== tracked.pssRssPages);
+			const rss = tracked.statmLast?.residentPages ?? 0;
+			// A page or two either way is a busy process breathing, not a change worth a walk of its page tables.
+			const moved = Math.abs(rss - tracked.pssRssPages) >= Math.max(PSS_MOVED_BYTES / this.pageSize, rss / 64);
+			return age >= PSS_QUIET_REFRESH_MS || (age >= PSS_REFRESH_MS && moved);
 		};
 		const order = detail
-			.filter(p => options.pssAll || wanted(p) || due(p))
-			.sort((a, b) => Number(wanted(b)) - Number(wanted(a)) || this.tracked.get(a.pid)!.pssReadAt - this.tracked.get(b.pid)!.pssReadAt);
+			.filter(p => options.pssAll || watched(p) || due(p))
+			.sort((a, b) => rank(b) - rank(a) || this.tracked.get(a.pid)!.pssReadAt - this.tracked.get(b.pid)!.pssReadAt);
 		let failure: Reason | null = null;
 		let anyOk = false;
 		for (const p of order) {
 			const tracked = this.tracked.get(p.pid)!;
 			const spent = performance.now() - started;
-			if (!options.pssAll && !wanted(p) && spent + tracked.pssCostMs > options.pssBudgetMs && spent > 0) continue;
+			if (!options.pssAll && !watched(p) && spent + tracked.pssCostMs > options.pssBudgetMs && spent > 0) continue;
 			const before = performance.now();
 			const text = this.files.readText(this.files.proc(String(p.pid), 'smaps_rollup'), 8192);
 			tracked.pssReadAt = performance.now();

@@ -16,11 +16,19 @@ export interface Source {
 	readonly kind: 'live' | 'replay';
 	/** The next sample, or null when a recording has run out. */
 	next(): Sample | null;
-	/** Asks for more detail on these pids from now on (the selected, the growing). */
-	focus?(pids: ReadonlySet<number>): void;
+	/** Asks for more detail on some pids from now on (see Focus). */
+	focus?(focus: Focus): void;
 	/** Asks for a closer reading of one process or slab cache in every Sample from now on (null: none). */
 	drill?(target: DrillTarget | null): void;
 	close(): void;
+}
+
+/** Pids that matter beyond their size. */
+export interface Focus {
+	/** status and fd count every tick (the selected, the growing, the drilled). */
+	detail: ReadonlySet<number>;
+	/** PSS every tick too, outside the budget: the ones a person is looking at. */
+	pss: ReadonlySet<number>;
 }
 
 export interface LiveOptions {
@@ -53,7 +61,7 @@ export class LiveSource implements Source {
 	private readonly self: SelfFacts;
 	private readonly scanner: ProcessScanner;
 	private readonly options: Required<Omit<LiveOptions, 'files'>>;
-	private focusPids: ReadonlySet<number> = new Set();
+	private focused: Focus = {detail: new Set(), pss: new Set()};
 	private pressureReason: Reason | null = null;
 	private slabinfoReason: Reason | null = null;
 	private topology: Result<SlabTopology> | null = null;
@@ -89,8 +97,8 @@ export class LiveSource implements Source {
 		return this.host;
 	}
 
-	focus(pids: ReadonlySet<number>): void {
-		this.focusPids = pids;
+	focus(focus: Focus): void {
+		this.focused = focus;
 	}
 
 	drill(target: DrillTarget | null): void {
@@ -128,7 +136,8 @@ export class LiveSource implements Source {
 		const scan = this.scanner.scan({
 			sameProcesses: this.sameProcesses(stat),
 			detailTop: this.options.detailTop,
-			detailPids: this.focusPids,
+			detailPids: this.focused.detail,
+			pssPids: this.focused.pss,
 			pssBudgetMs: this.options.pssBudgetMs,
 			pssAll: this.options.pssAll,
 		});

@@ -2,7 +2,7 @@ import {freeSummary, kernelMemory, type FreeSummary, type KernelMemory} from '..
 import type {CgroupSample} from '../probe/cgroup.js';
 import type {DrillTarget, ProcessSample, Sample, SlabSample} from '../probe/sample.js';
 import type {Finding} from '../diagnose/finding.js';
-import type {Source} from '../source/live.js';
+import type {Focus, Source} from '../source/live.js';
 import {DrillHistory, type DrillSnapshot} from './drill.js';
 import {vmstatRates, type VmstatRates} from './rates.js';
 import {Series, type Point} from './trend.js';
@@ -506,14 +506,15 @@ export class Store {
 		return Math.min(20_000, 4 * this.intervalMs);
 	}
 
-	/** The selected pids plus the fastest growers get status, fds and PSS every tick. */
-	private focusPids(): Set<number> {
+	/** The selected, the drilled and the fastest growers get status and fds every tick; the first two PSS too. */
+	private focusPids(): Focus {
 		const growers = this.snapshot.processes
 			.filter(row => (row.rssGrowthPerMin ?? 0) > 0)
 			.sort((a, b) => (b.rssGrowthPerMin ?? 0) - (a.rssGrowthPerMin ?? 0))
 			.slice(0, 10)
 			.map(row => row.sample.pid);
 		const drilled = this.drill?.target.kind === 'process' ? [this.drill.target.pid] : [];
-		return new Set([...this.selected, ...growers, ...drilled]);
+		const watched = new Set([...this.selected, ...drilled]);
+		return {detail: new Set([...watched, ...growers]), pss: watched};
 	}
 }

@@ -1,5 +1,5 @@
 import type {ProcessSample, Sample, SlabSample} from '../../source/probe/sample.js';
-import type {Source} from '../../source/source/live.js';
+import type {Focus, Source} from '../../source/source/live.js';
 
 const MiB = 1024 * 1024;
 
@@ -89,15 +89,15 @@ export function sampleAt(at: SampleAt): Sample {
 /** A Source that plays back a list (then runs out) and remembers what it was asked to focus on. */
 export class ListSource implements Source {
 	readonly kind = 'replay';
-	focused: ReadonlySet<number> = new Set();
+	focused: Focus = {detail: new Set(), pss: new Set()};
 	closed = false;
 	private index = 0;
 	constructor(private readonly samples: Sample[]) {}
 	next(): Sample | null {
 		return this.samples[this.index++] ?? null;
 	}
-	focus(pids: ReadonlySet<number>): void {
-		this.focused = pids;
+	focus(focus: Focus): void {
+		this.focused = focus;
 	}
 	close(): void {
 		this.closed = true;

@@ -180,7 +180,7 @@ test('freeze keeps showing one moment while sampling goes on', () => {
 	assert.equal(notified, 4);
 });
 
-test('tick() pulls from the source until it runs out; growers and the selected pid are asked for detail', () => {
+test('tick() pulls from the source until it runs out; growers and the selected pid are asked for detail, the selected for PSS every tick', () => {
 	const samples = Array.from({length: 5}, (_, i) =>
 		sampleAt({sec: i * 2, processes: [processSample(10, {rssBytes: (1 + i) * MiB}), processSample(20), processSample(30)]}),
 	);
@@ -190,9 +190,11 @@ test('tick() pulls from the source until it runs out; growers and the selected p
 	while (store.tick()) ticks++;
 	assert.equal(ticks, 5);
 	assert.equal(store.tick(), false);
-	assert.deepEqual([...source.focused], [10], 'the grower');
+	assert.deepEqual([...source.focused.detail], [10], 'the grower');
+	assert.deepEqual([...source.focused.pss], [], 'its PSS follows the budget');
 	store.setSelected([30]);
-	assert.deepEqual([...source.focused].sort(), [10, 30]);
+	assert.deepEqual([...source.focused.detail].sort(), [10, 30]);
+	assert.deepEqual([...source.focused.pss], [30]);
 });
 
 test('start() ticks on a timer and stop() ends it (injectable source, short interval)', async () => {
