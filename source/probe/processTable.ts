@@ -47,6 +47,10 @@ interface Tracked {
 	/** What the last smaps_rollup read cost, to keep a big process from blowing the tick budget. */
 	pssCostMs: number;
 	fdCount: number | null;
+	/** The last status reading, and the RSS and scan it was read at: status is re-read when RSS moves. */
+	status: ProcStatus | null;
+	statusRssPages: number;
+	statusTick: number;
 	statmLast: ProcStatm | null;
 	/** Consecutive statm reads that found the same sizes. */
 	unchangedReads: number;
@@ -54,6 +58,8 @@ interface Tracked {
 
 /** stat is re-read every this many ticks (spread over pids) and every tick for detailed processes. */
 const STAT_EVERY_TICKS = 5;
+/** A detailed process whose RSS has not moved has its status re-read at least every this many ticks. */
+const STATUS_CARRY_TICKS = 10;
 /** After this many reads with the same sizes a process counts as quiet… */
 const QUIET_AFTER = 10;
 /** …and is read every this many ticks until its size moves. */
@@ -164,6 +170,9 @@ export class ProcessScanner {
 			pssRssPages: -1,
 			pssCostMs: 0,
 			fdCount: null,
+			status: null,
+			statusRssPages: -1,
+			statusTick: -Infinity,
 			statmLast: null,
 			unchangedReads: 0,
 		};
@@ -242,10 +251,19 @@ export class ProcessScanner {
 		const byRss = [...user].sort((a, b) => b.rssBytes - a.rssBytes);
 		const detail = options.pssAll ? byRss : byRss.filter((p, i) => i < options.detailTop || options.detailPids.has(p.pid));
 		for (const p of detail) {
-			const status = this.files.readText(this.files.proc(String(p.pid), 'status'), 16384);
-			if (status.ok) applyStatus(p, parseProcStatus(status.value));
-			// Listing a big fd table costs; an fd leak is a trend over minutes, so count every few ticks.
 			const tracked = this.tracked.get(p.pid)!;
+			// RssAnon, RssFile, RssShmem and VmSwap move with RSS (swapping moves it too): a process
+			// whose RSS stands still keeps its last reading for a while, the focused are read every scan.
+			const rss = tracked.statmLast?.residentPages ?? -1;
+			const fresh = rss === tracked.statusRssPages && this.tick - tracked.statusTick < STATUS_CARRY_TICKS && !options.detailPids.has(p.pid);
+			if (!fresh) {
+				const status = this.files.readText(this.files.proc(String(p.pid), 'status'), 16384);
+				tracked.status = status.ok ? parseProcStatus(status.value) : null;
+				tracked.statusRssPages = rss;
+				tracked.statusTick = this.tick;
+			}
+			if (tracked.status) applyStatus(p, tracked.status);
+			// Listing a big fd table costs; an fd leak is a trend over minutes, so count every few ticks.
 			if (tracked.fdCount === null || options.detailPids.has(p.pid) || (this.tick + p.pid) % STAT_EVERY_TICKS === 0) {
 				tracked.fdCount = this.countFds(p.pid);
 			}

@@ -8,6 +8,9 @@ export interface SlabinfoParse {
 	badLines: number;
 }
 
+/** One cache's line; a regex is several times faster than splitting ~200 lines every tick. */
+const SLABINFO_LINE = /^(\S+) +(\d+) +(\d+) +(\d+) +(\d+) +(\d+) : [^:]* : slabdata +(\d+) +(\d+)/;
+
 /** /proc/slabinfo (format 2.x) → one row per cache. Other versions are refused, not guessed at. */
 export function parseSlabinfo(text: string, pageSize: number): Result<SlabinfoParse> {
 	const lines = text.split('\n');
@@ -21,18 +24,15 @@ export function parseSlabinfo(text: string, pageSize: number): Result<SlabinfoPa
 		const line = lines[i]!;
 		if (line.startsWith('#') || line.trim() === '') continue;
 		// name active num objsize objperslab pagesperslab : tunables ... : slabdata active_slabs num_slabs sharedavail
-		// Split on single spaces rather than a regex: this runs for ~200 lines every tick.
-		const tokens = line.split(' ').filter(token => token !== '');
-		const tunables = tokens.indexOf(':');
-		const slabdata = tokens.indexOf(':', tunables + 1);
-		const numbers = tunables === 6 && slabdata !== -1 && tokens[slabdata + 1] === 'slabdata' ? [...tokens.slice(1, 6), ...tokens.slice(slabdata + 2, slabdata + 4)].map(Number) : [];
-		if (numbers.length !== 7 || numbers.some(n => !Number.isSafeInteger(n) || n < 0)) {
+		const match = SLABINFO_LINE.exec(line);
+		const numbers = match ? match.slice(2).map(Number) : [];
+		if (numbers.length !== 7 || numbers.some(n => !Number.isSafeInteger(n))) {
 			badLines++;
 			continue;
 		}
 		const [activeObjs, numObjs, objSize, objPerSlab, pagesPerSlab, activeSlabs, numSlabs] = numbers as [number, number, number, number, number, number, number];
 		slabs.push({
-			name: tokens[0]!,
+			name: match![1]!,
 			activeObjs,
 			numObjs,
 			objSize,

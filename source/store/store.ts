@@ -150,6 +150,7 @@ export class Store {
 	private readonly listeners = new Set<() => void>();
 	private readonly system = new Map<SystemMetric, Series>();
 	private readonly processes = new Map<string, ProcessHistory>();
+	private readonly processKeys = new Map<number, {startTime: number; key: string}>();
 	private readonly slabs = new Map<string, SlabHistory>();
 	private readonly cgroups = new Map<string, CgroupHistory>();
 	private previous: Sample | null = null;
@@ -290,6 +291,7 @@ export class Store {
 		this.analyze = analyze ?? this.analyze;
 		for (const metric of SYSTEM_METRICS) this.system.set(metric, new Series(this.options.systemPoints));
 		this.processes.clear();
+		this.processKeys.clear();
 		this.slabs.clear();
 		this.cgroups.clear();
 		this.previous = null;
@@ -362,7 +364,10 @@ export class Store {
 		const seen = new Set<string>();
 		const capacity = this.options.detailPoints;
 		for (const p of sample.processes) {
-			const key = `${p.pid}:${p.startTime}`;
+			// One string per process, not one per process per tick: a kept string keeps its hash.
+			let cached = this.processKeys.get(p.pid);
+			if (cached?.startTime !== p.startTime) this.processKeys.set(p.pid, (cached = {startTime: p.startTime, key: `${p.pid}:${p.startTime}`}));
+			const key = cached.key;
 			seen.add(key);
 			let history = this.processes.get(key);
 			if (!history) {
@@ -395,7 +400,10 @@ export class Store {
 		for (const key of gone.reverse()) {
 			const history = this.processes.get(key)!;
 			history.exitedAtMs ??= now;
-			if (now - history.exitedAtMs > EXITED_KEEP_MS || ++exited > EXITED_KEEP_MAX) this.processes.delete(key);
+			if (now - history.exitedAtMs > EXITED_KEEP_MS || ++exited > EXITED_KEEP_MAX) {
+				this.processes.delete(key);
+				if (this.processKeys.get(history.latest.pid)?.key === key) this.processKeys.delete(history.latest.pid);
+			}
 		}
 	}
 
