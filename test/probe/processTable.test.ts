@@ -133,6 +133,24 @@ test('sameProcesses: the last listing of /proc is reused, so a pid that appeared
 	assert.equal(relisted.processes.length, before + 1);
 });
 
+test('status of a process whose RSS stands still is carried between scans, and read again once RSS moves', t => {
+	const copy = copyFixture('proc-real');
+	t.after(copy.remove);
+	const scanner = new ProcessScanner(new Files({procRoot: copy.root, etcRoot: realRoots.etcRoot}), PAGE);
+	t.after(() => scanner.close());
+	const anonOf = () => byPid(scanner.scan(options)).get(pids.paren)!.anonBytes;
+	assert.equal(anonOf(), 7008 * KiB);
+	const dir = join(copy.root, String(pids.paren));
+	writeFileSync(join(dir, 'status'), readFileSync(join(dir, 'status'), 'utf8').replace(/RssAnon:\s+7008 kB/, 'RssAnon:\t   9000 kB'));
+	assert.equal(anonOf(), 7008 * KiB, 'same RSS: the last status stands');
+	// Rewritten in place, so the scanner's kept statm fd sees it, as /proc would.
+	writeFileSync(join(dir, 'statm'), '4700 3985 1719 1 0 2538 0\n');
+	assert.equal(anonOf(), 9000 * KiB, 'RSS moved: status read again');
+	const focused = () => byPid(scanner.scan({...options, detailPids: new Set([pids.paren])})).get(pids.paren)!.anonBytes;
+	writeFileSync(join(dir, 'status'), readFileSync(join(dir, 'status'), 'utf8').replace(/RssAnon:\s+9000 kB/, 'RssAnon:\t   9100 kB'));
+	assert.equal(focused(), 9100 * KiB, 'a focused process is read every scan');
+});
+
 test('an unreadable /proc listing: no processes, the reason says why', () => {
 	const scan = scanWith(new Files({procRoot: '/nonexistent-proc-root'}));
 	assert.deepEqual(scan, {processes: [], hidden: 0, sources: {processes: 'ENOENT', pss: 'ENOENT'}});
