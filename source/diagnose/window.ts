@@ -39,26 +39,38 @@ export function bucketMedians(points: readonly Point[], sinceMs: number, maxBuck
 	const t0 = valid[0]!.tMs;
 	const width = (valid.at(-1)!.tMs - t0) / maxBuckets || 1;
 	const out: Point[] = [];
-	let bucket: Point[] = [];
+	// Buckets are runs of valid; each median is picked in a reused array, not sorted in a new one.
+	let start = 0;
 	let index = 0;
-	const flush = () => {
-		if (bucket.length === 0) return;
-		const values = bucket.map(p => p.value).sort((a, b) => a - b);
-		const mid = values.length >> 1;
-		const value = values.length % 2 ? values[mid]! : (values[mid - 1]! + values[mid]!) / 2;
-		out.push({tMs: bucket[bucket.length >> 1]!.tMs, value});
-		bucket = [];
-	};
-	for (const p of valid) {
-		const i = Math.min(maxBuckets - 1, Math.floor((p.tMs - t0) / width));
-		if (i !== index) {
-			flush();
-			index = i;
-		}
-		bucket.push(p);
+	for (let i = 1; i <= valid.length; i++) {
+		const bucket = i < valid.length ? Math.min(maxBuckets - 1, Math.floor((valid[i]!.tMs - t0) / width)) : -1;
+		if (bucket === index) continue;
+		out.push({tMs: valid[start + ((i - start) >> 1)]!.tMs, value: medianOf(valid, start, i)});
+		start = i;
+		index = bucket;
 	}
-	flush();
 	return out;
+}
+
+/** Median of points[from..to).value. */
+function medianOf(points: readonly Point[], from: number, to: number): number {
+	const count = to - from;
+	if (medianScratch.length < count) medianScratch = new Float64Array(Math.max(count, 2 * medianScratch.length));
+	for (let i = 0; i < count; i++) medianScratch[i] = points[from + i]!.value;
+	return medianInPlace(medianScratch, count);
+}
+
+let medianScratch = new Float64Array(64);
+
+/** Median of a[0..count), reordering a: quickselect, then the largest below the middle for an even count. */
+function medianInPlace(a: Float64Array, count: number): number {
+	const mid = count >> 1;
+	const upper = select(a, mid, count);
+	if (count % 2) return upper;
+	// Everything left of mid is ≤ the mid-th after select: the lower middle is their maximum.
+	let lower = -Infinity;
+	for (let i = 0; i < mid; i++) if (a[i]! > lower) lower = a[i]!;
+	return (lower + upper) / 2;
 }
 
 /**
@@ -78,14 +90,7 @@ export function theilSenPerMin(points: readonly Point[]): number | null {
 			if (dt > 0) slopes[count++] = (points[j]!.value - points[i]!.value) / dt;
 		}
 	}
-	if (count === 0) return null;
-	const mid = count >> 1;
-	const upper = select(slopes, mid, count);
-	if (count % 2) return upper * 60_000;
-	// Everything left of mid is ≤ the mid-th after select: the lower middle is their maximum.
-	let lower = -Infinity;
-	for (let i = 0; i < mid; i++) if (slopes[i]! > lower) lower = slopes[i]!;
-	return ((lower + upper) / 2) * 60_000;
+	return count === 0 ? null : medianInPlace(slopes, count) * 60_000;
 }
 
 let scratch = new Float64Array(0);

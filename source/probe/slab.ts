@@ -6,22 +6,32 @@ export interface SlabinfoParse {
 	slabs: SlabSample[];
 	/** Lines that did not parse; counted, not fatal (slabtop does the same). */
 	badLines: number;
+	/** Each good line's row, to hand back as `previous` next time. */
+	byLine: Map<string, SlabSample>;
 }
 
 /** One cache's line; a regex is several times faster than splitting ~200 lines every tick. */
 const SLABINFO_LINE = /^(\S+) +(\d+) +(\d+) +(\d+) +(\d+) +(\d+) : [^:]* : slabdata +(\d+) +(\d+)/;
 
 /** /proc/slabinfo (format 2.x) → one row per cache. Other versions are refused, not guessed at. */
-export function parseSlabinfo(text: string, pageSize: number): Result<SlabinfoParse> {
+export function parseSlabinfo(text: string, pageSize: number, previous?: ReadonlyMap<string, SlabSample>): Result<SlabinfoParse> {
 	const lines = text.split('\n');
 	if (!text.endsWith('\n')) lines.pop();
 	const version = /^slabinfo - version: (\d+)\.(\d+)/.exec(lines[0] ?? '');
 	if (!version) return fail(text.trim() === '' ? 'EMPTY' : 'PARSE', 'no slabinfo version line');
 	if (version[1] !== '2') return fail('PARSE', `slabinfo version ${version[1]}.${version[2]} is not supported (2.x is)`);
 	const slabs: SlabSample[] = [];
+	const byLine = new Map<string, SlabSample>();
 	let badLines = 0;
 	for (let i = 1; i < lines.length; i++) {
 		const line = lines[i]!;
+		// Most caches do not move between ticks: an unchanged line is the same row (and the same object).
+		const same = previous?.get(line);
+		if (same) {
+			slabs.push(same);
+			byLine.set(line, same);
+			continue;
+		}
 		if (line.startsWith('#') || line.trim() === '') continue;
 		// name active num objsize objperslab pagesperslab : tunables ... : slabdata active_slabs num_slabs sharedavail
 		const match = SLABINFO_LINE.exec(line);
@@ -31,7 +41,7 @@ export function parseSlabinfo(text: string, pageSize: number): Result<SlabinfoPa
 			continue;
 		}
 		const [activeObjs, numObjs, objSize, objPerSlab, pagesPerSlab, activeSlabs, numSlabs] = numbers as [number, number, number, number, number, number, number];
-		slabs.push({
+		const slab: SlabSample = {
 			name: match![1]!,
 			activeObjs,
 			numObjs,
@@ -43,9 +53,11 @@ export function parseSlabinfo(text: string, pageSize: number): Result<SlabinfoPa
 			sizeBytes: numSlabs * pagesPerSlab * pageSize,
 			aliases: [],
 			reclaimable: null,
-		});
+		};
+		slabs.push(slab);
+		byLine.set(line, slab);
 	}
-	return ok({slabs, badLines});
+	return ok({slabs, badLines, byLine});
 }
 
 /** `2093 N0=2093` → 2093: sysfs slab counters lead with the total, then per-node figures. */
@@ -93,20 +105,28 @@ export function readSlabTopology(files: Files): Result<SlabTopology> {
 /** Fills aliases (the other users of a merged cache) and reclaimability from sysfs topology. */
 export function annotateSlabs(slabs: SlabSample[], topology: SlabTopology): SlabSample[] {
 	let memo = annotations.get(topology);
-	if (!memo) annotations.set(topology, (memo = new Map()));
+	if (!memo) annotations.set(topology, (memo = {byName: new Map(), byRow: new WeakMap()}));
+	const {byName, byRow} = memo;
 	return slabs.map(slab => {
-		let note = memo.get(slab.name);
+		const done = byRow.get(slab);
+		if (done) return done;
+		let note = byName.get(slab.name);
 		if (note === undefined) {
 			const dir = topology.dirByName.get(slab.name);
 			note = dir === undefined ? null : {aliases: (topology.namesByDir.get(dir) ?? []).filter(n => n !== slab.name).sort(), reclaimable: topology.reclaimable.get(dir) ?? null};
-			memo.set(slab.name, note);
+			byName.set(slab.name, note);
 		}
-		return note ? {...slab, ...note} : slab;
+		const result = note ? {...slab, ...note} : slab;
+		byRow.set(slab, result);
+		return result;
 	});
 }
 
-/** Each topology's aliases and reclaimable flag by cache name: worked out once, not every tick. */
-const annotations = new WeakMap<SlabTopology, Map<string, Pick<SlabSample, 'aliases' | 'reclaimable'> | null>>();
+/**
+ * Per topology: aliases and reclaimable flag by cache name, worked out once, and each row already
+ * annotated (a row parseSlabinfo reused from the last tick comes back as it was).
+ */
+const annotations = new WeakMap<SlabTopology, {byName: Map<string, Pick<SlabSample, 'aliases' | 'reclaimable'> | null>; byRow: WeakMap<SlabSample, SlabSample>}>();
 
 /**
  * The list from /sys/kernel/slab when /proc/slabinfo cannot be read: one row per canonical cache

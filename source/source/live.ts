@@ -71,6 +71,8 @@ export class LiveSource implements Source {
 	private lastCgroups: Pick<Sample, 'cgroups' | 'cgroupMode'> & {reason: 'ok' | Reason} = {cgroups: null, cgroupMode: null, reason: 'ENOENT'};
 	private drillTarget: DrillTarget | null = null;
 	private lastSmaps: {pid: number; smaps: Result<SmapsReading>; monoMs: number} | null = null;
+	/** Last tick's slabinfo rows by line: an unchanged line is not parsed again. */
+	private slabinfoRows: ReadonlyMap<string, SlabSample> | undefined;
 	/** Fork counter and thread count at the last tick. */
 	private countersKey: string | null = null;
 
@@ -225,8 +227,9 @@ export class LiveSource implements Source {
 	private readSlabs(): Result<SlabSample[]> {
 		if (this.slabinfoReason === null) {
 			const text = this.files.readText(this.files.proc('slabinfo'), 4 * 1024 * 1024);
-			const parsed = text.ok ? parseSlabinfo(text.value, this.host.pageSize) : text;
+			const parsed = text.ok ? parseSlabinfo(text.value, this.host.pageSize, this.slabinfoRows) : text;
 			if (parsed.ok) {
+				this.slabinfoRows = parsed.value.byLine;
 				const topology = this.slabTopology();
 				return ok(topology.ok ? annotateSlabs(parsed.value.slabs, topology.value) : parsed.value.slabs);
 			}

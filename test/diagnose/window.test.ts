@@ -5,6 +5,7 @@ import {Latch} from '../../source/diagnose/latch.js';
 import {DEFAULT_THRESHOLDS, scaleThresholds} from '../../source/diagnose/thresholds.js';
 import {bucketMedians, measure, theilSenPerMin} from '../../source/diagnose/window.js';
 import type {Finding} from '../../source/diagnose/finding.js';
+import type {Point} from '../../source/store/trend.js';
 
 /** The textbook Theil-Sen, as an oracle: the median of every pairwise slope, per minute. */
 function naiveTheilSen(points: Array<{tMs: number; value: number}>): number | null {
@@ -76,6 +77,32 @@ describe('measure', () => {
 			}),
 		);
 	});
+	it('bucketMedians: each bucket is the median a sort would give, at the middle point of the bucket', () => {
+		const reference = (points: Point[], sinceMs: number, maxBuckets: number): Point[] => {
+			const valid = points.filter(p => p.tMs >= sinceMs && Number.isFinite(p.value));
+			if (valid.length <= maxBuckets) return valid;
+			const t0 = valid[0]!.tMs;
+			const width = (valid.at(-1)!.tMs - t0) / maxBuckets || 1;
+			const buckets = new Map<number, Point[]>();
+			for (const p of valid) {
+				const i = Math.min(maxBuckets - 1, Math.floor((p.tMs - t0) / width));
+				buckets.set(i, [...(buckets.get(i) ?? []), p]);
+			}
+			return [...buckets.values()].map(bucket => {
+				const values = bucket.map(p => p.value).sort((a, b) => a - b);
+				const mid = values.length >> 1;
+				return {tMs: bucket[bucket.length >> 1]!.tMs, value: values.length % 2 ? values[mid]! : (values[mid - 1]! + values[mid]!) / 2};
+			});
+		};
+		const point = fc.record({tMs: fc.integer({min: 0, max: 5000}), value: fc.oneof(fc.constantFrom(1, 2, 2, 3), fc.double({noNaN: true, min: -1e9, max: 1e9}), fc.constant(Number.NaN))});
+		fc.assert(
+			fc.property(fc.array(point, {maxLength: 200}), fc.integer({min: 1, max: 20}), fc.integer({min: 0, max: 3000}), (raw, maxBuckets, sinceMs) => {
+				const points = [...raw].sort((a, b) => a.tMs - b.tMs);
+				assert.deepEqual(bucketMedians(points, sinceMs, maxBuckets), reference(points, sinceMs, maxBuckets));
+			}),
+		);
+	});
+
 	it('theilSenPerMin picks the same median when many slopes tie (quickselect on duplicates)', () => {
 		fc.assert(
 			fc.property(fc.array(fc.record({tMs: fc.integer({min: 0, max: 50}), value: fc.constantFrom(0, 1, 1, 2, 1000)}), {maxLength: 60}), raw => {

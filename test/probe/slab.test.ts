@@ -139,3 +139,24 @@ test('property: slabinfo parser never throws on arbitrary text or bytes', () => 
 		.map(([name, rest]) => `${name} ${rest.join(' ')}`);
 	fc.assert(fc.property(fc.array(row, {maxLength: 6}), rows => check(`slabinfo - version: 2.1\n${rows.join('\n')}\n`)), {numRuns: 300});
 });
+
+test('parsing with the last tick\'s rows: unchanged lines give back the same objects, the result equals a fresh parse', () => {
+	const first = parseSlabinfo(slabinfo, PAGE);
+	assert.ok(first.ok);
+	const lines = slabinfo.split('\n');
+	// One cache moved, one line garbled, the rest as before.
+	const moved = lines.map(line => (line.startsWith('dentry ') ? line.replace(/^dentry +\d+/, 'dentry 1') : line.startsWith('kmalloc-64 ') ? 'kmalloc-64 garbled' : line)).join('\n');
+	const again = parseSlabinfo(moved, PAGE, first.value.byLine);
+	const fresh = parseSlabinfo(moved, PAGE);
+	assert.ok(again.ok && fresh.ok);
+	assert.deepEqual(again.value.slabs, fresh.value.slabs);
+	assert.equal(again.value.badLines, fresh.value.badLines);
+	assert.equal(again.value.slabs.find(s => s.name === 'dentry')!.activeObjs, 1);
+	const reused = again.value.slabs.filter(s => first.value.slabs.includes(s)).length;
+	assert.equal(reused, first.value.slabs.length - 2, 'every unchanged row is the same object');
+	const topology = readSlabTopology(realFiles());
+	assert.ok(topology.ok);
+	const a = annotateSlabs(first.value.slabs, topology.value);
+	const b = annotateSlabs(again.value.slabs, topology.value);
+	assert.equal(b.find(s => s.name === 'kmem_cache'), a.find(s => s.name === 'kmem_cache'), 'an unchanged row comes back annotated as before');
+});
