@@ -30,7 +30,7 @@ export function processColumns(theme: Theme, showCommand: boolean, width: number
 			tone: r => ((r.rssGrowthPerMin ?? 0) > GROWTH_WARN_PER_MIN ? 'warn' : undefined),
 		},
 	];
-	columns.push({title: 'HISTORY', width: width >= 100 ? 16 : 6, cell: r => sparkline(r.rssHistory, width >= 100 ? 16 : 6, theme.sparkChars)});
+	columns.push({title: 'HISTORY', width: width >= 100 ? 16 : 6, glyphs: true, cell: r => sparkline(r.rssHistory, width >= 100 ? 16 : 6, theme.sparkChars)});
 	if (showCgroup) {
 		const cgroupWidth = width >= CGROUP_COLUMN_MIN_WIDTH ? 24 : 14;
 		// A container's short id or a unit name; the path's tail when the name says nothing more.

@@ -1,6 +1,7 @@
 import {Box, Text} from 'ink';
-import {memo} from 'react';
+import {memo, type ReactNode} from 'react';
 import {clip, fit} from '../text.js';
+import type {Theme} from '../theme.js';
 import {useTheme} from '../ThemeContext.js';
 
 export interface Column<T> {
@@ -11,6 +12,8 @@ export interface Column<T> {
 	cell: (row: T) => string;
 	/** Colour token for a cell, from the theme (e.g. growth turning warn). */
 	tone?: (row: T) => 'warn' | 'bad' | 'good' | 'muted' | undefined;
+	/** Cells draw non-ASCII glyphs (sparklines): measured by Ink the slow way, so kept in a text of their own. */
+	glyphs?: boolean;
 }
 
 export interface TableProps<T> {
@@ -27,8 +30,11 @@ export interface TableProps<T> {
 }
 
 /**
- * One Text per row, not a Box per cell: a 40-row table of Boxes costs several % of a core to
- * re-render every second; strings keep the frame cheap and Ink's diff small.
+ * Ink's cost is per character and per text node: every frame it measures each text (string-width:
+ * a regex for plain ASCII, a grapheme walk for anything else) and copies every character into its
+ * grid. So the rows are drawn as a few multi-line texts side by side, one per run of columns, and
+ * columns drawing glyphs (sparklines) get a text of their own, keeping the wide runs on the ASCII
+ * path. Colour and the selection bar are spans inside them: the screen is the same as a text per row.
  */
 function TableImpl<T>({columns, rows, rowKey, selected, offset, height, width, focused, empty}: TableProps<T>) {
 	const theme = useTheme();
@@ -37,42 +43,102 @@ function TableImpl<T>({columns, rows, rowKey, selected, offset, height, width, f
 	const widthOf = (c: Column<T>) => c.width ?? flex;
 	const header = columns.map(c => fit(c.title, widthOf(c), c.align)).join(' ');
 	const visible = rows.slice(offset, offset + height);
+	const lineWidth = columns.reduce((sum, c) => sum + widthOf(c), columns.length - 1);
+	const selectedAt = focused ? selected - offset : -1;
 	return (
 		<Box flexDirection="column" height={height + 1}>
 			<Text bold color={theme.accent} wrap="truncate">
 				{clip(header, width)}
 			</Text>
 			{visible.length === 0 && empty ? <Text color={theme.muted}>{clip(empty, width)}</Text> : null}
-			{visible.map((row, i) => {
-				const isSelected = focused && offset + i === selected;
-				const toned = columns.some(c => c.tone?.(row));
-				if (isSelected || !toned) {
-					const line = columns.map(c => fit(c.cell(row), widthOf(c), c.align)).join(' ');
-					// The selected row is a full-width bar; the others need no trailing spaces.
-					return (
-						<Text key={rowKey(row)} inverse={isSelected && theme.inverse} wrap="truncate">
-							{isSelected ? fit(line, width) : clip(line, width)}
+			{visible.length === 0 ? null : lineWidth <= width ? (
+				<Box>
+					{columnRuns(columns, widthOf).map(run => (
+						<Text key={run.x} wrap="truncate">
+							{runLines(run, visible, selectedAt, width, widthOf, theme)}
 						</Text>
-					);
-				}
-				return (
-					<Text key={rowKey(row)} wrap="truncate">
-						{columns.map((c, j) => {
-							const tone = c.tone?.(row);
-							const cell = fit(c.cell(row), widthOf(c), c.align) + (j < columns.length - 1 ? ' ' : '');
-							return tone ? (
-								<Text key={c.title} color={theme[tone]}>
-									{cell}
-								</Text>
-							) : (
-								cell
-							);
-						})}
+					))}
+				</Box>
+			) : (
+				// Narrower than the columns: each row is cut at the edge, as one line.
+				visible.map((row, i) => (
+					<Text key={rowKey(row)} inverse={i === selectedAt && theme.inverse} wrap="truncate">
+						{i === selectedAt ? fit(cells(columns, row, widthOf).join(' '), width) : clip(cells(columns, row, widthOf).join(' '), width)}
 					</Text>
-				);
-			})}
+				))
+			)}
 		</Box>
 	);
+}
+
+interface ColumnRun<T> {
+	columns: Column<T>[];
+	/** Whether the run's text ends the line. */
+	last: boolean;
+	/** Column where the run starts. */
+	x: number;
+}
+
+/** Consecutive columns drawn as one text; a glyph column stands alone. */
+function columnRuns<T>(columns: Column<T>[], widthOf: (c: Column<T>) => number): ColumnRun<T>[] {
+	const runs: ColumnRun<T>[] = [];
+	let x = 0;
+	for (const column of columns) {
+		const current = runs.at(-1);
+		if (current && !column.glyphs && !current.columns.at(-1)!.glyphs) current.columns.push(column);
+		else runs.push({columns: [column], last: false, x});
+		x += widthOf(column) + 1;
+	}
+	runs.at(-1)!.last = true;
+	return runs;
+}
+
+function cells<T>(columns: Column<T>[], row: T, widthOf: (c: Column<T>) => number): string[] {
+	return columns.map(c => fit(c.cell(row), widthOf(c), c.align));
+}
+
+/**
+ * One run's lines as Text children: plain text merged into strings, toned cells and the selected
+ * line as spans. A run that does not end the line keeps its separator, so runs butt together.
+ */
+function runLines<T>(
+	run: ColumnRun<T>,
+	rows: T[],
+	selectedAt: number,
+	width: number,
+	widthOf: (c: Column<T>) => number,
+	theme: Theme,
+): ReactNode[] {
+	const out: ReactNode[] = [];
+	let plain = '';
+	rows.forEach((row, i) => {
+		if (i > 0) plain += '\n';
+		if (i === selectedAt) {
+			const line = cells(run.columns, row, widthOf).join(' ');
+			// The selected row is a full-width bar; the others need no trailing spaces.
+			out.push(plain, <Text key={`s${i}`} inverse={theme.inverse}>{run.last ? fit(line, width - run.x) : `${line} `}</Text>);
+			plain = '';
+			return;
+		}
+		const toned = run.columns.some(c => c.tone?.(row));
+		if (!toned) {
+			const line = cells(run.columns, row, widthOf).join(' ');
+			plain += run.last ? line.trimEnd() : `${line} `;
+			return;
+		}
+		run.columns.forEach((c, j) => {
+			const tone = c.tone?.(row);
+			const cell = fit(c.cell(row), widthOf(c), c.align) + (j < run.columns.length - 1 || !run.last ? ' ' : '');
+			if (!tone) {
+				plain += cell;
+				return;
+			}
+			out.push(plain, <Text key={`${i}:${j}`} color={theme[tone]}>{cell}</Text>);
+			plain = '';
+		});
+	});
+	out.push(plain);
+	return out.filter(part => part !== '');
 }
 
 export const Table = memo(TableImpl) as typeof TableImpl;
