@@ -386,7 +386,7 @@ export function App({store, mode = 'LIVE', status, initialTarget, kmem, replay, 
 			<Box flexDirection="column">
 				<MemoryPanel snapshot={snapshot} availableHistory={availableHistory} width={width} />
 				<VmstatStrip snapshot={snapshot} persisting={persistingTrouble(store)} />
-				<KernelLine snapshot={snapshot} />
+				<KernelLine snapshot={snapshot} width={width} />
 				<FindingsBar findings={snapshot.findings} width={width} watchingSec={watchingSec} />
 				{title('processes', `Processes ${processRows.length}/${snapshot.processes.length}  sort: ${processSort.toUpperCase()}`)}
 				<Table
