@@ -35,6 +35,8 @@ interface Tracked {
 	/** The last stat reading: identity and the fields that change rarely. */
 	last: ProcStat;
 	statReadTick: number;
+	/** Read once per process, but not all at first sight (see IDENTITY_PER_SCAN): until then '' / null / -1. */
+	identity: boolean;
 	cmdline: string;
 	cgroup: {path: string; name: string} | null;
 	uid: number;
@@ -58,6 +60,8 @@ interface Tracked {
 
 /** stat is re-read every this many ticks (spread over pids) and every tick for detailed processes. */
 const STAT_EVERY_TICKS = 5;
+/** Processes whose owner, command line and cgroup are read per scan beyond the largest detailTop. */
+const IDENTITY_PER_SCAN = 200;
 /** A detailed process whose RSS has not moved has its status re-read at least every this many ticks. */
 const STATUS_CARRY_TICKS = 10;
 /** After this many reads with the same sizes a process counts as quiet… */
@@ -115,6 +119,7 @@ export class ProcessScanner {
 			}
 		}
 		for (const [pid, tracked] of this.tracked) if (!seen.has(pid)) this.forget(pid, tracked);
+		this.readIdentities(processes, options);
 		const pss = this.addDetail(processes, options);
 		return {processes, hidden, sources: {processes: 'ok', pss}};
 	}
@@ -141,7 +146,7 @@ export class ProcessScanner {
 		return kept ? kept.read(4096) : this.files.readText(this.files.proc(String(pid), name), 4096);
 	}
 
-	/** First sight of a pid: its identity and the files read once per process. */
+	/** First sight of a pid: its stat and statm, kept open. Who it is comes from readIdentity. */
 	private track(pid: number): Tracked | null {
 		const stat = this.keep(this.files.proc(String(pid), 'stat'));
 		const text = this.readKeptOr(stat, pid, 'stat');
@@ -151,19 +156,17 @@ export class ProcessScanner {
 			return null;
 		}
 		const kernelThread = isKernelThread(parsed);
-		const status = kernelThread ? null : this.files.readText(this.files.proc(String(pid), 'status'), 16384);
-		const cmdline = kernelThread ? null : this.files.readBytes(this.files.proc(String(pid), 'cmdline'), 4096);
-		const cgroup = kernelThread ? null : cgroupOfPid(this.files, pid, this.hierarchy ?? undefined);
 		const tracked: Tracked = {
 			startTime: parsed.startTime,
 			statm: this.keep(this.files.proc(String(pid), 'statm')),
 			stat,
 			last: parsed,
 			statReadTick: this.tick,
-			cmdline: cmdline?.ok ? sanitizeCmdline(cmdline.value) : '',
-			cgroup: cgroup?.ok ? {path: cgroup.value.path, name: cgroup.value.kind === 'root' ? '' : cgroup.value.name} : null,
-			// Kernel threads are root's; a user process whose status cannot be read is unknown, not root.
-			uid: kernelThread ? 0 : status?.ok ? (parseProcStatus(status.value).uid ?? -1) : -1,
+			// Kernel threads are root's and have no command line: nothing more to read.
+			identity: kernelThread,
+			cmdline: '',
+			cgroup: null,
+			uid: kernelThread ? 0 : -1,
 			kernelThread,
 			pss: null,
 			pssReadAt: -Infinity,
@@ -178,6 +181,36 @@ export class ProcessScanner {
 		};
 		this.tracked.set(pid, tracked);
 		return tracked;
+	}
+
+	/**
+	 * The files read once per process: owner (status), command line, cgroup. Four opens each make
+	 * a first look at a thousand processes cost ~250 ms, so a scan reads them for the processes on
+	 * screen (the largest, the focused) and, after the first, IDENTITY_PER_SCAN more, largest first.
+	 */
+	private readIdentities(processes: ProcessSample[], options: ScanOptions): void {
+		const pending = processes.filter(p => !this.tracked.get(p.pid)!.identity);
+		if (pending.length === 0) return;
+		pending.sort((a, b) => Number(options.detailPids.has(b.pid)) - Number(options.detailPids.has(a.pid)) || b.rssBytes - a.rssBytes);
+		// The first scan holds up the first frame: only the rows it will show.
+		const count = options.detailTop + (this.tick === 1 ? 0 : IDENTITY_PER_SCAN);
+		for (const [i, p] of pending.entries()) {
+			if (i >= count && !options.detailPids.has(p.pid)) break;
+			const tracked = this.tracked.get(p.pid)!;
+			const status = this.files.readText(this.files.proc(String(p.pid), 'status'), 16384);
+			const cmdline = this.files.readBytes(this.files.proc(String(p.pid), 'cmdline'), 4096);
+			const cgroup = cgroupOfPid(this.files, p.pid, this.hierarchy ?? undefined);
+			tracked.identity = true;
+			tracked.cmdline = cmdline.ok ? sanitizeCmdline(cmdline.value) : '';
+			tracked.cgroup = cgroup.ok ? {path: cgroup.value.path, name: cgroup.value.kind === 'root' ? '' : cgroup.value.name} : null;
+			// A process whose status cannot be read is unknown, not root.
+			tracked.uid = status.ok ? (parseProcStatus(status.value).uid ?? -1) : -1;
+			p.uid = tracked.uid;
+			p.user = this.userName(tracked.uid);
+			p.cmdline = tracked.cmdline;
+			p.cgroup = tracked.cgroup?.path ?? null;
+			p.container = tracked.cgroup?.name || null;
+		}
 	}
 
 	private readOne(pid: number, detailed: boolean): ProcessSample | null {
@@ -213,6 +246,8 @@ export class ProcessScanner {
 				this.forget(pid, tracked);
 				return stat ? this.readOne(pid, detailed) : null;
 			}
+			// A new comm is an exec: a new command line, and perhaps a new owner (setuid).
+			if (stat.comm !== tracked.last.comm && !tracked.kernelThread) tracked.identity = false;
 			tracked.last = stat;
 			tracked.statReadTick = this.tick;
 		}
@@ -291,7 +326,8 @@ export class ProcessScanner {
 		for (const p of order) {
 			const tracked = this.tracked.get(p.pid)!;
 			const spent = performance.now() - started;
-			if (!options.pssAll && !watched(p) && spent + tracked.pssCostMs > options.pssBudgetMs && spent > 0) continue;
+			// The first scan holds up the first frame: PSS (tens of ms for big processes) waits a tick.
+			if (!options.pssAll && !watched(p) && (this.tick === 1 || (spent + tracked.pssCostMs > options.pssBudgetMs && spent > 0))) continue;
 			const before = performance.now();
 			const text = this.files.readText(this.files.proc(String(p.pid), 'smaps_rollup'), 8192);
 			tracked.pssReadAt = performance.now();

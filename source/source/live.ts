@@ -229,9 +229,11 @@ export class LiveSource implements Source {
 			const text = this.files.readText(this.files.proc('slabinfo'), 4 * 1024 * 1024);
 			const parsed = text.ok ? parseSlabinfo(text.value, this.host.pageSize, this.slabinfoRows) : text;
 			if (parsed.ok) {
+				// Aliases and reclaimability come from a walk of /sys/kernel/slab (~10 ms): not before the first frame.
+				const first = this.slabinfoRows === undefined;
 				this.slabinfoRows = parsed.value.byLine;
-				const topology = this.slabTopology();
-				return ok(topology.ok ? annotateSlabs(parsed.value.slabs, topology.value) : parsed.value.slabs);
+				const topology = first ? null : this.slabTopology();
+				return ok(topology?.ok ? annotateSlabs(parsed.value.slabs, topology.value) : parsed.value.slabs);
 			}
 			// Permission and format do not change while we run: fall back to sysfs from now on.
 			this.slabinfoReason = parsed.reason;

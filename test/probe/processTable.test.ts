@@ -12,9 +12,11 @@ import {spawnSleep, type Spawned} from '../helpers/processes.js';
 const KiB = 1024;
 const PAGE = 4096;
 const options: ScanOptions = {detailTop: 20, detailPids: new Set(), pssBudgetMs: 1000, pssAll: false};
+/** A second scan: the first, which holds up the first frame, leaves PSS and most owners and command lines for later. */
 const scanWith = (files: Files, scanOptions = options) => {
 	const scanner = new ProcessScanner(files, PAGE);
 	try {
+		scanner.scan(scanOptions);
 		return scanner.scan(scanOptions);
 	} finally {
 		scanner.close();
@@ -151,6 +153,23 @@ test('status of a process whose RSS stands still is carried between scans, and r
 	assert.equal(focused(), 9100 * KiB, 'a focused process is read every scan');
 });
 
+test('the first scan reads who the largest processes are and no PSS; the next scans fill in the rest, largest first', t => {
+	const scanner = new ProcessScanner(realFiles(), PAGE);
+	t.after(() => scanner.close());
+	const small = {...options, detailTop: 1};
+	const first = scanner.scan(small).processes;
+	const users = first.filter(p => !p.kernelThread);
+	const largest = [...users].sort((a, b) => b.rssBytes - a.rssBytes)[0]!;
+	assert.equal(largest.user, 'root');
+	assert.notEqual(largest.cmdline, '');
+	assert.ok(users.filter(p => p.pid !== largest.pid).every(p => p.user === '?' && p.cmdline === '' && p.cgroup === null), 'the others wait');
+	assert.ok(first.every(p => p.pssBytes === null), 'no PSS before the first frame');
+	const second = byPid(scanner.scan(small));
+	assert.equal(second.get(pids.paren)!.cmdline, readFileSync(join(realRoots.procRoot, String(pids.paren), 'cmdline'), 'utf8').split('\0').filter(Boolean).join(' '));
+	assert.ok([...second.values()].filter(p => !p.kernelThread).every(p => p.user !== '?'), 'all read by the second scan');
+	assert.notEqual(second.get(largest.pid)!.pssBytes, null);
+});
+
 test('an unreadable /proc listing: no processes, the reason says why', () => {
 	const scan = scanWith(new Files({procRoot: '/nonexistent-proc-root'}));
 	assert.deepEqual(scan, {processes: [], hidden: 0, sources: {processes: 'ENOENT', pss: 'ENOENT'}});
@@ -174,9 +193,12 @@ test('live: a real process is read through a kept fd, and when it exits its fd i
 					return false;
 				}
 			}).length;
+		// Focused, as the store focuses the selected and the growing: who it is is read at once,
+		// not after the larger processes (the machine may have thousands).
+		const focused = {...options, detailPids: new Set([sleeper.pid])};
 		let row = undefined;
 		for (let i = 0; i < 50 && row?.comm !== 'sleep'; i++) {
-			row = byPid(scanner.scan(options)).get(sleeper.pid);
+			row = byPid(scanner.scan(focused)).get(sleeper.pid);
 			if (row?.comm !== 'sleep') await new Promise(resolve => setTimeout(resolve, 20));
 		}
 		assert.equal(row?.comm, 'sleep', 'the child has exec()ed sleep');

@@ -121,13 +121,17 @@ test('missing and empty files: each probe says why, nothing throws, PSI is not r
 	empty.close();
 });
 
-test('live machine: one LiveSource sample reads everything as root', () => {
+test('live machine: the first sample reads everything as root but PSS and slab aliases, which the second brings', () => {
 	const source = new LiveSource();
 	try {
 		const sample = source.next();
 		for (const name of ['meminfo', 'vmstat', 'stat', 'pressure', 'processes', 'pss', 'slabs']) assert.equal(sample.sources[name], 'ok', name);
 		assert.ok(sample.processes.some(p => p.pid === process.pid && p.comm === 'node'));
-		assert.ok(sample.processes.filter(p => p.pssBytes !== null).length >= 1, 'some PSS within the budget');
+		assert.equal(sample.processes.filter(p => p.pssBytes !== null).length, 0, 'no PSS before the first frame');
+		assert.ok(sample.slabs!.every(s => s.aliases.length === 0), 'no /sys/kernel/slab walk before the first frame');
+		const second = source.next();
+		assert.ok(second.processes.filter(p => p.pssBytes !== null).length >= 1, 'some PSS within the budget');
+		assert.ok(second.slabs!.some(s => s.aliases.length > 0), 'merged caches name their aliases');
 	} finally {
 		source.close();
 	}
