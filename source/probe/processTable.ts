@@ -54,6 +54,11 @@ interface Tracked {
 	statusRssPages: number;
 	statusTick: number;
 	statmLast: ProcStatm | null;
+	/**
+	 * The last row handed out, while nothing in it has changed: a quiet process costs no new object
+	 * per tick. Never mutated (addDetail works on copies); dropped whenever what it shows changes.
+	 */
+	sample: ProcessSample | null;
 	/** Consecutive statm reads that found the same sizes. */
 	unchangedReads: number;
 }
@@ -177,6 +182,7 @@ export class ProcessScanner {
 			statusRssPages: -1,
 			statusTick: -Infinity,
 			statmLast: null,
+			sample: null,
 			unchangedReads: 0,
 		};
 		this.tracked.set(pid, tracked);
@@ -201,6 +207,7 @@ export class ProcessScanner {
 			const cmdline = this.files.readBytes(this.files.proc(String(p.pid), 'cmdline'), 4096);
 			const cgroup = cgroupOfPid(this.files, p.pid, this.hierarchy ?? undefined);
 			tracked.identity = true;
+			tracked.sample = null;
 			tracked.cmdline = cmdline.ok ? sanitizeCmdline(cmdline.value) : '';
 			tracked.cgroup = cgroup.ok ? {path: cgroup.value.path, name: cgroup.value.kind === 'root' ? '' : cgroup.value.name} : null;
 			// A process whose status cannot be read is unknown, not root.
@@ -236,6 +243,7 @@ export class ProcessScanner {
 			const same = tracked.statmLast !== null && statm.residentPages === tracked.statmLast.residentPages && statm.sizePages === tracked.statmLast.sizePages;
 			tracked.unchangedReads = same ? tracked.unchangedReads + 1 : 0;
 			tracked.statmLast = statm;
+			if (!same) tracked.sample = null;
 		}
 		// A zombie's statm is all zeros: its state must be seen now, not in a few ticks.
 		const statDue = !fresh && !quiet && (detailed || statm.residentPages === 0 || (this.tick + pid) % STAT_EVERY_TICKS === 0);
@@ -250,9 +258,11 @@ export class ProcessScanner {
 			if (stat.comm !== tracked.last.comm && !tracked.kernelThread) tracked.identity = false;
 			tracked.last = stat;
 			tracked.statReadTick = this.tick;
+			tracked.sample = null;
 		}
+		if (tracked.sample) return tracked.sample;
 		const stat = tracked.last;
-		return {
+		tracked.sample = {
 			pid,
 			startTime: stat.startTime,
 			ppid: stat.ppid,
@@ -279,12 +289,17 @@ export class ProcessScanner {
 			cgroup: tracked.cgroup?.path ?? null,
 			container: tracked.cgroup?.name || null,
 		};
+		return tracked.sample;
 	}
 
 	private addDetail(processes: ProcessSample[], options: ScanOptions): 'ok' | Reason {
 		const user = processes.filter(p => !p.kernelThread && p.state !== 'Z');
 		const byRss = [...user].sort((a, b) => b.rssBytes - a.rssBytes);
-		const detail = options.pssAll ? byRss : byRss.filter((p, i) => i < options.detailTop || options.detailPids.has(p.pid));
+		const chosen = options.pssAll ? byRss : byRss.filter((p, i) => i < options.detailTop || options.detailPids.has(p.pid));
+		// Rows may be shared with the last scan (a quiet process's): detail goes into copies.
+		const copies = new Map(chosen.map(p => [p, {...p}]));
+		for (let i = 0; i < processes.length; i++) processes[i] = copies.get(processes[i]!) ?? processes[i]!;
+		const detail = [...copies.values()];
 		for (const p of detail) {
 			const tracked = this.tracked.get(p.pid)!;
 			// RssAnon, RssFile, RssShmem and VmSwap move with RSS (swapping moves it too): a process
@@ -338,6 +353,7 @@ export class ProcessScanner {
 			if (!rollup) continue;
 			anyOk = true;
 			tracked.pss = rollup;
+			tracked.sample = null;
 			p.pssBytes = rollup.pssBytes;
 			p.pssAnonBytes = rollup.pssAnonBytes;
 			p.pssFileBytes = rollup.pssFileBytes;

@@ -123,6 +123,8 @@ interface ProcessHistory {
 	pss: Series | null;
 	fds: Series | null;
 	exitedAtMs: number | null;
+	/** The row built last tick, handed out again while nothing in it changed (most processes sit still). */
+	row: ProcessRow | null;
 }
 
 interface CgroupHistory {
@@ -380,6 +382,7 @@ export class Store {
 					pss: null,
 					fds: null,
 					exitedAtMs: null,
+					row: null,
 				};
 				this.processes.set(key, history);
 			}
@@ -450,18 +453,36 @@ export class Store {
 		const processes: ProcessRow[] = [];
 		const exited: ProcessRow[] = [];
 		for (const [key, h] of this.processes) {
-			const row: ProcessRow = {
-				key,
-				sample: h.latest,
-				firstSeenMs: h.firstSeenMs,
-				rssDeltaBytes: h.latest.rssBytes - h.first.rssBytes,
-				rssGrowthPerMin: slope(h.rss),
-				anonGrowthPerMin: slope(h.anon),
-				pssGrowthPerMin: slope(h.pss),
-				fdGrowthPerMin: slope(h.fds),
-				rssHistory: h.rss.tail(SPARK_POINTS),
-				exitedAtMs: h.exitedAtMs,
-			};
+			const rssGrowthPerMin = slope(h.rss);
+			const anonGrowthPerMin = slope(h.anon);
+			const pssGrowthPerMin = slope(h.pss);
+			const fdGrowthPerMin = slope(h.fds);
+			const rssHistory = h.rss.tail(SPARK_POINTS);
+			const last = h.row;
+			const same =
+				last !== null &&
+				last.sample === h.latest &&
+				last.exitedAtMs === h.exitedAtMs &&
+				last.rssHistory === rssHistory &&
+				last.rssGrowthPerMin === rssGrowthPerMin &&
+				last.anonGrowthPerMin === anonGrowthPerMin &&
+				last.pssGrowthPerMin === pssGrowthPerMin &&
+				last.fdGrowthPerMin === fdGrowthPerMin;
+			const row: ProcessRow = same
+				? last
+				: {
+						key,
+						sample: h.latest,
+						firstSeenMs: h.firstSeenMs,
+						rssDeltaBytes: h.latest.rssBytes - h.first.rssBytes,
+						rssGrowthPerMin,
+						anonGrowthPerMin,
+						pssGrowthPerMin,
+						fdGrowthPerMin,
+						rssHistory,
+						exitedAtMs: h.exitedAtMs,
+					};
+			h.row = row;
 			(h.exitedAtMs === null ? processes : exited).push(row);
 		}
 		processes.sort((a, b) => b.sample.rssBytes - a.sample.rssBytes);
