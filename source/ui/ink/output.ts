@@ -1,0 +1,245 @@
+// Ink 6.8.0's Output (node_modules/ink/build/output.js), bundled in its place by scripts/build.mjs,
+// with get() returning the same bytes for the same operations. Stock get() builds a cell object for
+// every cell of the screen and re-encodes every row through @alcalzone/ansi-tokenize's
+// styledCharsToString (three Sets per character) on every frame: ~20 ms of a 120x40 frame. Here a
+// row whose placements (x and transformed line, in order) are the same as in the previous frame reuses
+// that frame's finished string, and a changed row is encoded with the style transitions memoised.
+// Placement, clipping, transformer calls and the per-character widths follow stock line by line.
+import sliceAnsi from 'slice-ansi';
+import stringWidth from 'string-width';
+import {ansiCodesToString, diffAnsiCodes, styledCharsFromTokens, tokenize, type AnsiCode, type StyledChar} from '@alcalzone/ansi-tokenize';
+import {BoundedCache} from './boundedCache.js';
+
+type Transformer = (line: string, index: number) => string;
+type Clip = {x1: number | undefined; x2: number | undefined; y1: number | undefined; y2: number | undefined};
+type Operation =
+	| {type: 'write'; x: number; y: number; text: string; transformers: Transformer[]}
+	| {type: 'clip'; clip: Clip}
+	| {type: 'unclip'};
+
+const styledCharsCache = new BoundedCache<StyledChar[]>(4000);
+const widthCache = new BoundedCache<number>(4000);
+const blockWidthCache = new BoundedCache<number>(2000);
+// Style transitions seen so far, by the pair of style keys; the set of styles on a screen is small.
+const transitionCache = new BoundedCache<string>(2000);
+// Finished rows of the frame being built and of the previous one, by row signature.
+let previousRows = new Map<string, string>();
+let currentRows = new Map<string, string>();
+
+// string-width of every ASCII character, asked of string-width itself once.
+const asciiWidths = Array.from({length: 128}, (_, code) => stringWidth(String.fromCharCode(code)));
+
+const getStyledChars = (line: string): StyledChar[] => {
+	let cached = styledCharsCache.get(line);
+	if (cached === undefined) {
+		cached = styledCharsFromTokens(tokenize(line));
+		styledCharsCache.set(line, cached);
+	}
+	return cached;
+};
+
+const getStringWidth = (text: string): number => {
+	if (text.length === 1) {
+		const code = text.charCodeAt(0);
+		if (code < 128) return asciiWidths[code]!;
+	}
+	let cached = widthCache.get(text);
+	if (cached === undefined) {
+		cached = stringWidth(text);
+		widthCache.set(text, cached);
+	}
+	return cached;
+};
+
+const getWidestLine = (text: string): number => {
+	let cached = blockWidthCache.get(text);
+	if (cached === undefined) {
+		let lineWidth = 0;
+		for (const line of text.split('\n')) lineWidth = Math.max(lineWidth, getStringWidth(line));
+		cached = lineWidth;
+		blockWidthCache.set(text, cached);
+	}
+	return cached;
+};
+
+// Two style arrays with equal keys hold the same codes in the same order, and diffAnsiCodes between
+// them is empty; the key is length-prefixed so that no two different arrays share one.
+const styleKeys = new WeakMap<AnsiCode[], string>();
+const styleKey = (styles: AnsiCode[]): string => {
+	if (styles.length === 0) return '';
+	let key = styleKeys.get(styles);
+	if (key === undefined) {
+		key = '';
+		for (const {code, endCode} of styles) key += `${code.length}:${code}${endCode.length}:${endCode}`;
+		styleKeys.set(styles, key);
+	}
+	return key;
+};
+
+const transition = (from: AnsiCode[], fromKey: string, to: AnsiCode[], toKey: string): string => {
+	const key = `${fromKey.length}:${fromKey}${toKey}`;
+	let cached = transitionCache.get(key);
+	if (cached === undefined) {
+		cached = ansiCodesToString(diffAnsiCodes(from, to));
+		transitionCache.set(key, cached);
+	}
+	return cached;
+};
+
+const noStyles: AnsiCode[] = [];
+const opening = (styles: AnsiCode[], key: string): string => {
+	if (key === '') return '';
+	const cacheKey = `open${key}`;
+	let cached = transitionCache.get(cacheKey);
+	if (cached === undefined) {
+		cached = ansiCodesToString(styles);
+		transitionCache.set(cacheKey, cached);
+	}
+	return cached;
+};
+
+/** styledCharsToString(cells).trimEnd(), with each distinct style transition computed once. */
+const encodeRow = (cells: StyledChar[]): string => {
+	let text = '';
+	let previous: AnsiCode[] = noStyles;
+	let previousKey = '';
+	for (let i = 0; i < cells.length; i++) {
+		const cell = cells[i]!;
+		const key = styleKey(cell.styles);
+		if (i === 0) text += opening(cell.styles, key);
+		else if (key !== previousKey) text += transition(previous, previousKey, cell.styles, key);
+		text += cell.value;
+		previous = cell.styles;
+		previousKey = key;
+	}
+	if (cells.length > 0 && previousKey !== '') text += transition(previous, previousKey, noStyles, '');
+	return text.trimEnd();
+};
+
+const blank: StyledChar = {type: 'char', value: ' ', fullWidth: false, styles: noStyles};
+
+/** Builds one row from its placements exactly as stock get() does, then encodes it. */
+const buildRow = (width: number, xs: number[], lines: string[]): string => {
+	const row: StyledChar[] = [];
+	for (let x = 0; x < width; x++) row.push(blank);
+	for (let p = 0; p < xs.length; p++) {
+		let offsetX = xs[p]!;
+		for (const character of getStyledChars(lines[p]!)) {
+			row[offsetX] = character;
+			const characterWidth = Math.max(1, getStringWidth(character.value));
+			if (characterWidth > 1) {
+				for (let index = 1; index < characterWidth; index++) {
+					row[offsetX + index] = {type: 'char', value: '', fullWidth: false, styles: character.styles};
+				}
+			}
+			offsetX += characterWidth;
+		}
+	}
+	// Writes past the right edge leave holes, and writes at negative or fractional x leave
+	// non-index properties; stock drops both (see ink PR 564).
+	return encodeRow(row.filter(item => item !== undefined));
+};
+
+/** Ink's virtual screen: components write text at positions, get() returns the screen. */
+export default class Output {
+	width: number;
+	height: number;
+	private readonly operations: Operation[] = [];
+
+	constructor(options: {width: number; height: number}) {
+		this.width = options.width;
+		this.height = options.height;
+	}
+
+	write(x: number, y: number, text: string, options: {transformers: Transformer[]}): void {
+		if (!text) return;
+		this.operations.push({type: 'write', x, y, text, transformers: options.transformers});
+	}
+
+	clip(clip: Clip): void {
+		this.operations.push({type: 'clip', clip});
+	}
+
+	unclip(): void {
+		this.operations.push({type: 'unclip'});
+	}
+
+	get(): {output: string; height: number} {
+		// Per row, the x and the transformed line of each write that lands on it, in write order.
+		const rowXs: number[][] = [];
+		const rowLines: string[][] = [];
+		for (let y = 0; y < this.height; y++) {
+			rowXs.push([]);
+			rowLines.push([]);
+		}
+		const clips: Clip[] = [];
+		for (const operation of this.operations) {
+			if (operation.type === 'clip') clips.push(operation.clip);
+			if (operation.type === 'unclip') clips.pop();
+			if (operation.type !== 'write') continue;
+			const {text, transformers} = operation;
+			let {x, y} = operation;
+			let lines = text.split('\n');
+			const clip = clips.at(-1);
+			if (clip) {
+				const clipHorizontally = typeof clip.x1 === 'number' && typeof clip.x2 === 'number';
+				const clipVertically = typeof clip.y1 === 'number' && typeof clip.y2 === 'number';
+				if (clipHorizontally) {
+					const width = getWidestLine(text);
+					if (x + width < clip.x1! || x > clip.x2!) continue;
+				}
+				if (clipVertically) {
+					const height = lines.length;
+					if (y + height < clip.y1! || y > clip.y2!) continue;
+				}
+				if (clipHorizontally) {
+					const x1 = clip.x1!;
+					const x2 = clip.x2!;
+					lines = lines.map(line => {
+						const from = x < x1 ? x1 - x : 0;
+						const width = getStringWidth(line);
+						const to = x + width > x2 ? x2 - x : width;
+						return sliceAnsi(line, from, to);
+					});
+					if (x < x1) x = x1;
+				}
+				if (clipVertically) {
+					const y1 = clip.y1!;
+					const y2 = clip.y2!;
+					const from = y < y1 ? y1 - y : 0;
+					const height = lines.length;
+					const to = y + height > y2 ? y2 - y : height;
+					lines = lines.slice(from, to);
+					if (y < y1) y = y1;
+				}
+			}
+			// Stock does not advance to the next row after a line that falls outside the screen, so
+			// every later line of the write falls outside too.
+			let offsetY = 0;
+			for (let index = 0; index < lines.length; index++) {
+				const xs = rowXs[y + offsetY];
+				if (!xs) continue;
+				let line = lines[index]!;
+				for (const transformer of transformers) line = transformer(line, index);
+				xs.push(x);
+				rowLines[y + offsetY]!.push(line);
+				offsetY++;
+			}
+		}
+
+		const rows: string[] = [];
+		for (let y = 0; y < rowXs.length; y++) {
+			const xs = rowXs[y]!;
+			const lines = rowLines[y]!;
+			let signature = String(this.width);
+			for (let p = 0; p < xs.length; p++) signature += `|${xs[p]},${lines[p]!.length}:${lines[p]}`;
+			let row = currentRows.get(signature) ?? previousRows.get(signature);
+			if (row === undefined) row = buildRow(this.width, xs, lines);
+			currentRows.set(signature, row);
+			rows.push(row);
+		}
+		previousRows = currentRows;
+		currentRows = new Map();
+		return {output: rows.join('\n'), height: rows.length};
+	}
+}
