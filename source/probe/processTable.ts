@@ -195,28 +195,34 @@ export class ProcessScanner {
 	 * screen (the largest, the focused) and, after the first, IDENTITY_PER_SCAN more, largest first.
 	 */
 	private readIdentities(processes: ProcessSample[], options: ScanOptions): void {
-		const pending = processes.filter(p => !this.tracked.get(p.pid)!.identity);
+		const pending: number[] = [];
+		for (let i = 0; i < processes.length; i++) if (!this.tracked.get(processes[i]!.pid)!.identity) pending.push(i);
 		if (pending.length === 0) return;
-		pending.sort((a, b) => Number(options.detailPids.has(b.pid)) - Number(options.detailPids.has(a.pid)) || b.rssBytes - a.rssBytes);
+		const focused = (i: number) => Number(options.detailPids.has(processes[i]!.pid));
+		pending.sort((a, b) => focused(b) - focused(a) || processes[b]!.rssBytes - processes[a]!.rssBytes);
 		// The first scan holds up the first frame: only the rows it will show.
 		const count = options.detailTop + (this.tick === 1 ? 0 : IDENTITY_PER_SCAN);
-		for (const [i, p] of pending.entries()) {
-			if (i >= count && !options.detailPids.has(p.pid)) break;
+		for (const [n, i] of pending.entries()) {
+			const p = processes[i]!;
+			if (n >= count && !options.detailPids.has(p.pid)) break;
 			const tracked = this.tracked.get(p.pid)!;
 			const status = this.files.readText(this.files.proc(String(p.pid), 'status'), 16384);
 			const cmdline = this.files.readBytes(this.files.proc(String(p.pid), 'cmdline'), 4096);
 			const cgroup = cgroupOfPid(this.files, p.pid, this.hierarchy ?? undefined);
 			tracked.identity = true;
-			tracked.sample = null;
 			tracked.cmdline = cmdline.ok ? sanitizeCmdline(cmdline.value) : '';
 			tracked.cgroup = cgroup.ok ? {path: cgroup.value.path, name: cgroup.value.kind === 'root' ? '' : cgroup.value.name} : null;
 			// A process whose status cannot be read is unknown, not root.
 			tracked.uid = status.ok ? (parseProcStatus(status.value).uid ?? -1) : -1;
-			p.uid = tracked.uid;
-			p.user = this.userName(tracked.uid);
-			p.cmdline = tracked.cmdline;
-			p.cgroup = tracked.cgroup?.path ?? null;
-			p.container = tracked.cgroup?.name || null;
+			// A new row: the old one may have been handed out already.
+			tracked.sample = processes[i] = {
+				...p,
+				uid: tracked.uid,
+				user: this.userName(tracked.uid),
+				cmdline: tracked.cmdline,
+				cgroup: tracked.cgroup?.path ?? null,
+				container: tracked.cgroup?.name || null,
+			};
 		}
 	}
 
@@ -256,9 +262,9 @@ export class ProcessScanner {
 			}
 			// A new comm is an exec: a new command line, and perhaps a new owner (setuid).
 			if (stat.comm !== tracked.last.comm && !tracked.kernelThread) tracked.identity = false;
+			if (stat.comm !== tracked.last.comm || stat.state !== tracked.last.state || stat.ppid !== tracked.last.ppid) tracked.sample = null;
 			tracked.last = stat;
 			tracked.statReadTick = this.tick;
-			tracked.sample = null;
 		}
 		if (tracked.sample) return tracked.sample;
 		const stat = tracked.last;

@@ -170,6 +170,27 @@ test('the first scan reads who the largest processes are and no PSS; the next sc
 	assert.notEqual(second.get(largest.pid)!.pssBytes, null);
 });
 
+test('a row handed out once is never changed afterwards, and a process that did not change hands out the same row', t => {
+	const copy = copyFixture('proc-real');
+	t.after(copy.remove);
+	const scanner = new ProcessScanner(new Files({procRoot: copy.root, etcRoot: realRoots.etcRoot}), PAGE);
+	t.after(() => scanner.close());
+	const small = {...options, detailTop: 1};
+	const first = scanner.scan(small).processes;
+	const firstFrozen = JSON.stringify(first);
+	const before = scanner.scan(small).processes;
+	assert.equal(JSON.stringify(first), firstFrozen, 'reading who they are (second scan) made new rows');
+	const frozen = JSON.stringify(before);
+	const dir = join(copy.root, String(pids.paren));
+	writeFileSync(join(dir, 'status'), readFileSync(join(dir, 'status'), 'utf8').replace(/RssAnon:\s+7008 kB/, 'RssAnon:\t   9000 kB'));
+	writeFileSync(join(dir, 'statm'), '4700 3985 1719 1 0 2538 0\n');
+	const after = byPid(scanner.scan({...small, detailPids: new Set([pids.paren])}));
+	assert.equal(after.get(pids.paren)!.anonBytes, 9000 * KiB);
+	assert.equal(JSON.stringify(before), frozen, 'the earlier scan\'s rows are as they were');
+	const sleepBefore = before.find(p => p.pid === pids.sleep)!;
+	assert.equal(after.get(pids.sleep), sleepBefore, 'nothing changed for sleep: the same object');
+});
+
 test('an unreadable /proc listing: no processes, the reason says why', () => {
 	const scan = scanWith(new Files({procRoot: '/nonexistent-proc-root'}));
 	assert.deepEqual(scan, {processes: [], hidden: 0, sources: {processes: 'ENOENT', pss: 'ENOENT'}});
