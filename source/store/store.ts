@@ -114,6 +114,7 @@ const EXITED_KEEP_MS = 60_000;
 const EXITED_KEEP_MAX = 500;
 
 interface ProcessHistory {
+	key: string;
 	first: ProcessSample;
 	latest: ProcessSample;
 	firstSeenMs: number;
@@ -125,6 +126,10 @@ interface ProcessHistory {
 	exitedAtMs: number | null;
 	/** The row built last tick, handed out again while nothing in it changed (most processes sit still). */
 	row: ProcessRow | null;
+	/** The tick that last saw it: the ones not seen have exited. */
+	seenTick: number;
+	/** The build that has placed it (see processOrder). */
+	orderTick: number;
 }
 
 interface CgroupHistory {
@@ -152,7 +157,11 @@ export class Store {
 	private readonly listeners = new Set<() => void>();
 	private readonly system = new Map<SystemMetric, Series>();
 	private readonly processes = new Map<string, ProcessHistory>();
-	private readonly processKeys = new Map<number, {startTime: number; key: string}>();
+	/** The newest history of each pid, so a tick finds a process without building its key. */
+	private readonly processByPid = new Map<number, ProcessHistory>();
+	/** Live processes as the last build sorted them. */
+	private processOrder: ProcessHistory[] = [];
+	private builds = 0;
 	private readonly slabs = new Map<string, SlabHistory>();
 	private readonly cgroups = new Map<string, CgroupHistory>();
 	private previous: Sample | null = null;
@@ -293,7 +302,8 @@ export class Store {
 		this.analyze = analyze ?? this.analyze;
 		for (const metric of SYSTEM_METRICS) this.system.set(metric, new Series(this.options.systemPoints));
 		this.processes.clear();
-		this.processKeys.clear();
+		this.processByPid.clear();
+		this.processOrder = [];
 		this.slabs.clear();
 		this.cgroups.clear();
 		this.previous = null;
@@ -363,29 +373,37 @@ export class Store {
 
 	private ingestProcesses(sample: Sample): void {
 		const t = sample.monoMs;
-		const seen = new Set<string>();
+		const stamp = this.ticks;
 		const capacity = this.options.detailPoints;
+		let present = 0;
 		for (const p of sample.processes) {
-			// One string per process, not one per process per tick: a kept string keeps its hash.
-			let cached = this.processKeys.get(p.pid);
-			if (cached?.startTime !== p.startTime) this.processKeys.set(p.pid, (cached = {startTime: p.startTime, key: `${p.pid}:${p.startTime}`}));
-			const key = cached.key;
-			seen.add(key);
-			let history = this.processes.get(key);
+			// By pid, then start time: a number key, not a string built per process per tick.
+			const known = this.processByPid.get(p.pid);
+			let history = known?.first.startTime === p.startTime ? known : undefined;
 			if (!history) {
-				history = {
-					first: p,
-					latest: p,
-					firstSeenMs: sample.timeMs,
-					rss: new Series(capacity),
-					anon: null,
-					pss: null,
-					fds: null,
-					exitedAtMs: null,
-					row: null,
-				};
-				this.processes.set(key, history);
+				const key = `${p.pid}:${p.startTime}`;
+				history = this.processes.get(key);
+				if (!history) {
+					history = {
+						key,
+						first: p,
+						latest: p,
+						firstSeenMs: sample.timeMs,
+						rss: new Series(capacity),
+						anon: null,
+						pss: null,
+						fds: null,
+						exitedAtMs: null,
+						row: null,
+						seenTick: -1,
+						orderTick: -1,
+					};
+					this.processes.set(key, history);
+				}
+				this.processByPid.set(p.pid, history);
 			}
+			if (history.seenTick !== stamp) present++;
+			history.seenTick = stamp;
 			history.latest = p;
 			// A recording keeps only the processes that matter: one can drop out and come back.
 			history.exitedAtMs = null;
@@ -395,17 +413,17 @@ export class Store {
 			if (p.pssBytes !== null) (history.pss ??= new Series(capacity)).push(t, p.pssBytes);
 			if (p.fdCount !== null) (history.fds ??= new Series(capacity)).push(t, p.fdCount);
 		}
+		if (this.processes.size === present) return;
 		const now = sample.timeMs;
-		const gone: string[] = [];
-		if (this.processes.size > seen.size) for (const key of this.processes.keys()) if (!seen.has(key)) gone.push(key);
+		const gone: ProcessHistory[] = [];
+		for (const history of this.processes.values()) if (history.seenTick !== stamp) gone.push(history);
 		let exited = 0;
 		// Newest first (Maps keep insertion order), so past the cap it is the oldest exited that go.
-		for (const key of gone.reverse()) {
-			const history = this.processes.get(key)!;
+		for (const history of gone.reverse()) {
 			history.exitedAtMs ??= now;
 			if (now - history.exitedAtMs > EXITED_KEEP_MS || ++exited > EXITED_KEEP_MAX) {
-				this.processes.delete(key);
-				if (this.processKeys.get(history.latest.pid)?.key === key) this.processKeys.delete(history.latest.pid);
+				this.processes.delete(history.key);
+				if (this.processByPid.get(history.latest.pid) === history) this.processByPid.delete(history.latest.pid);
 			}
 		}
 	}
@@ -452,7 +470,13 @@ export class Store {
 		const slope = (series: Series | null) => series?.slopePerMin(since, minSpanMs) ?? null;
 		const processes: ProcessRow[] = [];
 		const exited: ProcessRow[] = [];
-		for (const [key, h] of this.processes) {
+		// In last tick's order: sizes rarely change places, and a nearly sorted array sorts in one pass.
+		const order: ProcessHistory[] = [];
+		const stamp = ++this.builds;
+		for (const h of this.processOrder) if (h.orderTick !== stamp && this.processes.get(h.key) === h) (h.orderTick = stamp), order.push(h);
+		for (const h of this.processes.values()) if (h.orderTick !== stamp) (h.orderTick = stamp), order.push(h);
+		for (const h of order) {
+			const key = h.key;
 			const rssGrowthPerMin = slope(h.rss);
 			const anonGrowthPerMin = slope(h.anon);
 			const pssGrowthPerMin = slope(h.pss);
@@ -486,6 +510,7 @@ export class Store {
 			(h.exitedAtMs === null ? processes : exited).push(row);
 		}
 		processes.sort((a, b) => b.sample.rssBytes - a.sample.rssBytes);
+		this.processOrder = processes.map(row => this.processes.get(row.key)!);
 		const slabs: SlabRow[] = [];
 		for (const h of this.slabs.values()) {
 			slabs.push({
