@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import {cpSync, readdirSync, readFileSync, readlinkSync, writeFileSync} from 'node:fs';
 import {join} from 'node:path';
-import {after, test} from 'node:test';
+import {after, test, type TestContext} from 'node:test';
 import {Files} from '../../source/probe/files.js';
 import {ProcessScanner, type ScanOptions} from '../../source/probe/processTable.js';
 import type {Reason} from '../../source/probe/result.js';
@@ -23,6 +23,15 @@ const scanWith = (files: Files, scanOptions = options) => {
 	}
 };
 const byPid = (scan: ReturnType<typeof scanWith>) => new Map(scan.processes.map(p => [p.pid, p]));
+
+/** A scanner over a writable copy of the captured tree (files rewritten in place, as /proc changes), both cleaned up after t. */
+function scannerOnCopy(t: TestContext): {root: string; scanner: ProcessScanner} {
+	const copy = copyFixture('proc-real');
+	t.after(copy.remove);
+	const scanner = new ProcessScanner(new Files({procRoot: copy.root, etcRoot: realRoots.etcRoot}), PAGE);
+	t.after(() => scanner.close());
+	return {root: copy.root, scanner};
+}
 
 test('a captured /proc: every pid read, kernel threads and zombie labelled, names resolved', () => {
 	const scan = scanWith(realFiles());
@@ -100,17 +109,13 @@ test('a process exiting between readdir and read is counted hidden; other pids a
 });
 
 test('pid reuse: a new start time is a new process, its cmdline read afresh', t => {
-	const copy = copyFixture('proc-real');
-	t.after(copy.remove);
-	const files = new Files({procRoot: copy.root, etcRoot: realRoots.etcRoot});
-	const scanner = new ProcessScanner(files, PAGE);
-	t.after(() => scanner.close());
+	const {root, scanner} = scannerOnCopy(t);
 	const first = byPid(scanner.scan(options)).get(pids.sleep)!;
 	assert.equal(first.cmdline, 'sleep 600');
-	const statPath = join(copy.root, String(pids.sleep), 'stat');
+	const statPath = join(root, String(pids.sleep), 'stat');
 	// Rewritten in place, so the scanner's kept fd sees the new process, as /proc would show a reused pid.
 	writeFileSync(statPath, readFileSync(statPath, 'utf8').replace('(sleep)', '(cat)').replace(' 143761 ', ' 999999 '));
-	writeFileSync(join(copy.root, String(pids.sleep), 'cmdline'), 'cat\0-\0');
+	writeFileSync(join(root, String(pids.sleep), 'cmdline'), 'cat\0-\0');
 	const second = byPid(scanner.scan(options)).get(pids.sleep)!;
 	assert.equal(second.startTime, 999999);
 	assert.equal(second.comm, 'cat');
@@ -120,15 +125,11 @@ test('pid reuse: a new start time is a new process, its cmdline read afresh', t 
 });
 
 test('sameProcesses: the last listing of /proc is reused, so a pid that appeared since waits for a scan without it', t => {
-	const copy = copyFixture('proc-real');
-	t.after(copy.remove);
-	const files = new Files({procRoot: copy.root, etcRoot: realRoots.etcRoot});
-	const scanner = new ProcessScanner(files, PAGE);
-	t.after(() => scanner.close());
+	const {root, scanner} = scannerOnCopy(t);
 	const before = scanner.scan(options).processes.length;
 	// A copy of the sleeper under a new pid: what a birth looks like to readdir.
 	const born = 4_000_000;
-	cpSync(join(copy.root, String(pids.sleep)), join(copy.root, String(born)), {recursive: true});
+	cpSync(join(root, String(pids.sleep)), join(root, String(born)), {recursive: true});
 	assert.equal(byPid(scanner.scan({...options, sameProcesses: true})).has(born), false, 'the counters said nothing changed: no readdir');
 	const relisted = scanner.scan(options);
 	assert.equal(byPid(relisted).has(born), true);
@@ -136,13 +137,10 @@ test('sameProcesses: the last listing of /proc is reused, so a pid that appeared
 });
 
 test('status of a process whose RSS stands still is carried between scans, and read again once RSS moves', t => {
-	const copy = copyFixture('proc-real');
-	t.after(copy.remove);
-	const scanner = new ProcessScanner(new Files({procRoot: copy.root, etcRoot: realRoots.etcRoot}), PAGE);
-	t.after(() => scanner.close());
+	const {root, scanner} = scannerOnCopy(t);
 	const anonOf = () => byPid(scanner.scan(options)).get(pids.paren)!.anonBytes;
 	assert.equal(anonOf(), 7008 * KiB);
-	const dir = join(copy.root, String(pids.paren));
+	const dir = join(root, String(pids.paren));
 	writeFileSync(join(dir, 'status'), readFileSync(join(dir, 'status'), 'utf8').replace(/RssAnon:\s+7008 kB/, 'RssAnon:\t   9000 kB'));
 	assert.equal(anonOf(), 7008 * KiB, 'same RSS: the last status stands');
 	// Rewritten in place, so the scanner's kept statm fd sees it, as /proc would.
@@ -171,17 +169,14 @@ test('the first scan reads who the largest processes are and no PSS; the next sc
 });
 
 test('a row handed out once is never changed afterwards, and a process that did not change hands out the same row', t => {
-	const copy = copyFixture('proc-real');
-	t.after(copy.remove);
-	const scanner = new ProcessScanner(new Files({procRoot: copy.root, etcRoot: realRoots.etcRoot}), PAGE);
-	t.after(() => scanner.close());
+	const {root, scanner} = scannerOnCopy(t);
 	const small = {...options, detailTop: 1};
 	const first = scanner.scan(small).processes;
 	const firstFrozen = JSON.stringify(first);
 	const before = scanner.scan(small).processes;
 	assert.equal(JSON.stringify(first), firstFrozen, 'reading who they are (second scan) made new rows');
 	const frozen = JSON.stringify(before);
-	const dir = join(copy.root, String(pids.paren));
+	const dir = join(root, String(pids.paren));
 	writeFileSync(join(dir, 'status'), readFileSync(join(dir, 'status'), 'utf8').replace(/RssAnon:\s+7008 kB/, 'RssAnon:\t   9000 kB'));
 	writeFileSync(join(dir, 'statm'), '4700 3985 1719 1 0 2538 0\n');
 	const after = byPid(scanner.scan({...small, detailPids: new Set([pids.paren])}));
