@@ -17,7 +17,11 @@ type Operation =
 	| {type: 'clip'; clip: Clip}
 	| {type: 'unclip'};
 
-const styledCharsCache = new BoundedCache<StyledChar[]>(4000);
+// Styled characters of the lines drawn in this frame and the previous one: a line that is still
+// drawn, in a row that changed around it, is not tokenized again. A line holds an object per
+// character, so nothing older is kept.
+let previousChars = new Map<string, StyledChar[]>();
+let currentChars = new Map<string, StyledChar[]>();
 const widthCache = new BoundedCache<number>(4000);
 const blockWidthCache = new BoundedCache<number>(2000);
 // Style transitions seen so far, by the pair of style keys; the set of styles on a screen is small.
@@ -30,10 +34,10 @@ let currentRows = new Map<string, string>();
 const asciiWidths = Array.from({length: 128}, (_, code) => stringWidth(String.fromCharCode(code)));
 
 const getStyledChars = (line: string): StyledChar[] => {
-	let cached = styledCharsCache.get(line);
+	let cached = currentChars.get(line);
 	if (cached === undefined) {
-		cached = styledCharsFromTokens(tokenize(line));
-		styledCharsCache.set(line, cached);
+		cached = previousChars.get(line) ?? styledCharsFromTokens(tokenize(line));
+		currentChars.set(line, cached);
 	}
 	return cached;
 };
@@ -240,6 +244,8 @@ export default class Output {
 		}
 		previousRows = currentRows;
 		currentRows = new Map();
+		previousChars = currentChars;
+		currentChars = new Map();
 		return {output: rows.join('\n'), height: rows.length};
 	}
 }
