@@ -10,7 +10,7 @@ import StockOutput from '../../node_modules/ink/build/output.js';
 import stockMeasureText from '../../node_modules/ink/build/measure-text.js';
 import stockWrapText from '../../node_modules/ink/build/wrap-text.js';
 import stockWidestLine from 'widest-line';
-import Output from '../../source/ui/ink/output.js';
+import Output, {type Clip, type Operation, type Transformer} from '../../source/ui/ink/output.js';
 import measureText, {measureTextCache} from '../../source/ui/ink/measureText.js';
 import wrapText, {wrapTextCache} from '../../source/ui/ink/wrapText.js';
 import widestLine, {widestLineCache} from '../../source/ui/ink/widestLine.js';
@@ -24,12 +24,6 @@ import {arraySource, machineAt} from './synthetic.js';
 // Ink colours through chalk's shared instance, which sees no terminal here.
 chalk.level = 2;
 
-type Transformer = (line: string, index: number) => string;
-type Clip = {x1: number | undefined; x2: number | undefined; y1: number | undefined; y2: number | undefined};
-type Operation =
-	| {type: 'write'; x: number; y: number; text: string; transformers: Transformer[]}
-	| {type: 'clip'; clip: Clip}
-	| {type: 'unclip'};
 type Frame = {width: number; height: number; operations: Operation[]};
 
 const replay = (Kind: typeof Output | typeof StockOutput, frame: Frame) => {

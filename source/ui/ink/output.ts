@@ -10,9 +10,10 @@ import stringWidth from 'string-width';
 import {ansiCodesToString, diffAnsiCodes, styledCharsFromTokens, tokenize, type AnsiCode, type StyledChar} from '@alcalzone/ansi-tokenize';
 import {BoundedCache} from './boundedCache.js';
 
-type Transformer = (line: string, index: number) => string;
-type Clip = {x1: number | undefined; x2: number | undefined; y1: number | undefined; y2: number | undefined};
-type Operation =
+/** What Ink hands to write(), clip() and unclip(): exported for the tests that replay them. */
+export type Transformer = (line: string, index: number) => string;
+export type Clip = {x1: number | undefined; x2: number | undefined; y1: number | undefined; y2: number | undefined};
+export type Operation =
 	| {type: 'write'; x: number; y: number; text: string; transformers: Transformer[]}
 	| {type: 'clip'; clip: Clip}
 	| {type: 'unclip'};
