@@ -10,7 +10,7 @@ import StockOutput from '../../node_modules/ink/build/output.js';
 import stockMeasureText from '../../node_modules/ink/build/measure-text.js';
 import stockWrapText from '../../node_modules/ink/build/wrap-text.js';
 import stockWidestLine from 'widest-line';
-import Output, {type Clip, type Operation, type Transformer} from '../../source/ui/ink/output.js';
+import Output, {type Operation, type Transformer} from '../../source/ui/ink/output.js';
 import measureText, {measureTextCache} from '../../source/ui/ink/measureText.js';
 import wrapText, {wrapTextCache} from '../../source/ui/ink/wrapText.js';
 import widestLine, {widestLineCache} from '../../source/ui/ink/widestLine.js';
