@@ -4,11 +4,10 @@ import type {ProcessSample, Sample} from '../../probe/sample.js';
 import type {CgroupRow} from '../../store/store.js';
 import {formatBytes, formatDelta, formatRatePerMin} from '../../units.js';
 import {fitMiddle} from '../text.js';
-import type {Column} from './Table.js';
+import {growthColumn, type Column} from './Table.js';
 
 export type CgroupSort = 'usage' | 'growth';
 
-const GROWTH_WARN_PER_MIN = 1024 * 1024;
 /** A cgroup at this share of its limit is close to being reclaimed hard or OOM-killed. */
 const NEAR_LIMIT_PCT = 90;
 const MIN_PATH_WIDTH = 20;
@@ -58,13 +57,7 @@ export function cgroupColumns(width: number, rows: CgroupRow[]): Column<CgroupRo
 	];
 	const trend: Column<CgroupRow>[] = [
 		{title: 'Δ', width: 7, align: 'right', cell: r => formatDelta(r.usageDeltaBytes)},
-		{
-			title: 'GROWTH',
-			width: 9,
-			align: 'right',
-			cell: r => formatRatePerMin(r.growthPerMin).replace('/min', '/m'),
-			tone: r => ((r.growthPerMin ?? 0) > GROWTH_WARN_PER_MIN ? 'warn' : undefined),
-		},
+		growthColumn(9, r => r.growthPerMin),
 	];
 	const used = (columns: Column<CgroupRow>[]) => columns.reduce((sum, c) => sum + (c.width ?? 0) + 1, 0);
 	const chosen = [...core];

@@ -1,13 +1,11 @@
 import type {ProcessRow} from '../../store/store.js';
-import {formatBytes, formatDelta, formatRatePerMin} from '../../units.js';
+import {formatBytes, formatDelta} from '../../units.js';
 import {sparkline} from '../sparkline.js';
 import {fitMiddle} from '../text.js';
 import type {Theme} from '../theme.js';
-import {Table, type Column} from './Table.js';
+import {growthColumn, Table, type Column} from './Table.js';
 
 export type ProcessSort = 'rss' | 'pss' | 'growth';
-
-const GROWTH_WARN_PER_MIN = 1024 * 1024;
 
 /** Terminals this wide show the CGROUP column without being asked. */
 export const CGROUP_COLUMN_MIN_WIDTH = 140;
@@ -22,13 +20,7 @@ export function processColumns(theme: Theme, showCommand: boolean, width: number
 		{title: 'ANON', width: 5, align: 'right', cell: r => formatBytes(r.sample.anonBytes)},
 		{title: 'SWAP', width: 5, align: 'right', cell: r => formatBytes(r.sample.swapBytes)},
 		{title: 'Δ', width: 6, align: 'right', cell: r => formatDelta(r.rssDeltaBytes)},
-		{
-			title: 'GROWTH',
-			width: 8,
-			align: 'right',
-			cell: r => formatRatePerMin(r.rssGrowthPerMin).replace('/min', '/m'),
-			tone: r => ((r.rssGrowthPerMin ?? 0) > GROWTH_WARN_PER_MIN ? 'warn' : undefined),
-		},
+		growthColumn(8, r => r.rssGrowthPerMin),
 	];
 	columns.push({title: 'HISTORY', width: width >= 100 ? 16 : 6, glyphs: true, cell: r => sparkline(r.rssHistory, width >= 100 ? 16 : 6, theme.sparkChars)});
 	if (showCgroup) {

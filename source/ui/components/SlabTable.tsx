@@ -1,6 +1,6 @@
 import type {SlabRow} from '../../store/store.js';
-import {formatBytes, formatDelta, formatRatePerMin} from '../../units.js';
-import type {Column} from './Table.js';
+import {formatBytes, formatDelta} from '../../units.js';
+import {growthColumn, type Column} from './Table.js';
 
 export type SlabSort = 'size' | 'growth' | 'objs';
 
@@ -13,13 +13,7 @@ export function slabColumns(): Column<SlabRow>[] {
 		{title: 'OBJ SIZE', width: 8, align: 'right', cell: r => `${r.sample.objSize}B`},
 		{title: 'SIZE', width: 7, align: 'right', cell: r => formatBytes(r.sample.sizeBytes)},
 		{title: 'Δ', width: 7, align: 'right', cell: r => formatDelta(r.sizeDeltaBytes)},
-		{
-			title: 'GROWTH',
-			width: 11,
-			align: 'right',
-			cell: r => formatRatePerMin(r.growthPerMin).replace('/min', '/m'),
-			tone: r => ((r.growthPerMin ?? 0) > 256 * 1024 ? 'warn' : undefined),
-		},
+		growthColumn(11, r => r.growthPerMin, 256 * 1024),
 		{title: 'R', width: 1, cell: r => (r.sample.reclaimable === null ? '?' : r.sample.reclaimable ? 'r' : 'u')},
 	];
 }

@@ -1,5 +1,6 @@
 import {Box, Text} from 'ink';
 import {memo, type ReactNode} from 'react';
+import {formatRatePerMin} from '../../units.js';
 import {clip, fit} from '../text.js';
 import type {Theme} from '../theme.js';
 import {useTheme} from '../ThemeContext.js';
@@ -14,6 +15,17 @@ export interface Column<T> {
 	tone?: (row: T) => 'warn' | 'bad' | 'good' | 'muted' | undefined;
 	/** Cells draw non-ASCII glyphs (sparklines): measured by Ink the slow way, so kept in a text of their own. */
 	glyphs?: boolean;
+}
+
+/** The GROWTH column every table has: a rate per minute, turning warn above warnAbovePerMin. */
+export function growthColumn<T>(width: number, growthPerMin: (row: T) => number | null, warnAbovePerMin = 1024 * 1024): Column<T> {
+	return {
+		title: 'GROWTH',
+		width,
+		align: 'right',
+		cell: r => formatRatePerMin(growthPerMin(r)).replace('/min', '/m'),
+		tone: r => ((growthPerMin(r) ?? 0) > warnAbovePerMin ? 'warn' : undefined),
+	};
 }
 
 export interface TableProps<T> {
