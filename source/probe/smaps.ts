@@ -5,8 +5,23 @@ import {fail, ok, type Result} from './result.js';
 /** What a mapping holds, in the words pmap and a person use. */
 export type MappingKind = 'heap' | 'stack' | 'anon' | 'file' | 'shmem' | 'vdso' | 'vvar' | 'vsyscall' | 'other';
 
+/** The `Key: N kB` fields leaktop keeps, per mapping and summed, in bytes. */
+export interface SmapsCounters {
+	sizeBytes: number;
+	rssBytes: number;
+	pssBytes: number;
+	sharedCleanBytes: number;
+	sharedDirtyBytes: number;
+	privateCleanBytes: number;
+	privateDirtyBytes: number;
+	anonymousBytes: number;
+	swapBytes: number;
+	swapPssBytes: number;
+	lockedBytes: number;
+}
+
 /** One mapping of /proc/PID/smaps. Sizes are bytes (the kernel prints kB). */
-export interface Mapping {
+export interface Mapping extends SmapsCounters {
 	/**
 	 * Identity across samples: start address and path, except for the singletons ([stack], [heap],
 	 * [vdso]…) whose path alone is the key, because the stack grows down and moves its start.
@@ -27,37 +42,15 @@ export interface Mapping {
 	kind: MappingKind;
 	/** The file behind it was deleted (a common sign of a leaked temp file or memfd). */
 	deleted: boolean;
-	sizeBytes: number;
-	rssBytes: number;
-	pssBytes: number;
-	sharedCleanBytes: number;
-	sharedDirtyBytes: number;
-	privateCleanBytes: number;
-	privateDirtyBytes: number;
-	anonymousBytes: number;
-	swapBytes: number;
-	swapPssBytes: number;
-	lockedBytes: number;
 }
 
 /** Sums over every mapping; sizeBytes, rssBytes and dirtyBytes are pmap -x's total line. */
-export interface SmapsTotals {
+export interface SmapsTotals extends SmapsCounters {
 	mappings: number;
-	sizeBytes: number;
-	rssBytes: number;
-	pssBytes: number;
 	/** Private_Clean + Private_Dirty: what freeing this process would give back. */
 	ussBytes: number;
 	/** Shared_Dirty + Private_Dirty, as pmap's Dirty column. */
 	dirtyBytes: number;
-	sharedCleanBytes: number;
-	sharedDirtyBytes: number;
-	privateCleanBytes: number;
-	privateDirtyBytes: number;
-	anonymousBytes: number;
-	swapBytes: number;
-	swapPssBytes: number;
-	lockedBytes: number;
 }
 
 export interface SmapsParse {
@@ -69,7 +62,7 @@ export interface SmapsParse {
 	badLines: number;
 }
 
-type Counter = Exclude<keyof Mapping & keyof SmapsTotals, 'mappings'>;
+type Counter = keyof SmapsCounters;
 
 // Only the fields leaktop shows; the others (Referenced, KSM, THPeligible…) are skipped cheaply.
 const COUNTERS: ReadonlyArray<readonly [key: string, counter: Counter]> = [
