@@ -344,11 +344,17 @@ export class ProcessScanner {
 			.sort((a, b) => rank(b) - rank(a) || this.tracked.get(a.pid)!.pssReadAt - this.tracked.get(b.pid)!.pssReadAt);
 		let failure: Reason | null = null;
 		let anyOk = false;
+		let budgeted = 0;
 		for (const p of order) {
 			const tracked = this.tracked.get(p.pid)!;
 			const spent = performance.now() - started;
-			// The first scan holds up the first frame: PSS (tens of ms for big processes) waits a tick.
-			if (!options.pssAll && !watched(p) && (this.tick === 1 || (spent + tracked.pssCostMs > options.pssBudgetMs && spent > 0))) continue;
+			if (!options.pssAll && !watched(p)) {
+				// The first scan holds up the first frame: PSS (tens of ms for big processes) waits a tick.
+				// After that one read always goes ahead, however much it costs, so the first in line (a
+				// growing process) is never starved by its own size.
+				if (this.tick === 1 || (budgeted > 0 && spent + tracked.pssCostMs > options.pssBudgetMs)) continue;
+				budgeted++;
+			}
 			const before = performance.now();
 			const text = this.files.readText(this.files.proc(String(p.pid), 'smaps_rollup'), 8192);
 			tracked.pssReadAt = performance.now();

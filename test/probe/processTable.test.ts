@@ -186,6 +186,17 @@ test('a row handed out once is never changed afterwards, and a process that did 
 	assert.equal(after.get(pids.sleep), sleepBefore, 'nothing changed for sleep: the same object');
 });
 
+test('PSS budget: one read always goes ahead, the focused process first, even when it costs more than the whole budget', t => {
+	const scanner = new ProcessScanner(realFiles(), PAGE);
+	t.after(() => scanner.close());
+	const starved = {...options, pssBudgetMs: 0, detailPids: new Set([pids.sleep])};
+	scanner.scan(starved);
+	const second = scanner.scan(starved).processes.filter(p => p.pssBytes !== null);
+	assert.deepEqual(second.map(p => p.pid), [pids.sleep], 'the focused one, and only it');
+	const third = scanner.scan(starved).processes.filter(p => p.pssBytes !== null);
+	assert.equal(third.length, 2, 'the next in line the scan after (the first keeps its reading)');
+});
+
 test('an unreadable /proc listing: no processes, the reason says why', () => {
 	const scan = scanWith(new Files({procRoot: '/nonexistent-proc-root'}));
 	assert.deepEqual(scan, {processes: [], hidden: 0, sources: {processes: 'ENOENT', pss: 'ENOENT'}});
