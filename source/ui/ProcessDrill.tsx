@@ -4,6 +4,7 @@ import type {Sample} from '../probe/sample.js';
 import type {DrillMetric, MappingRow, ProcessDrillSnapshot} from '../store/drill.js';
 import {formatBytes, formatDelta, formatDuration, formatRatePerMin} from '../units.js';
 import {scrollOffset, Table, type Column} from './components/Table.js';
+import {ToneLines, type ToneLine} from './components/ToneLines.js';
 import type {Action} from './keys.js';
 import {sparkline} from './sparkline.js';
 import {fit, fitMiddle} from './text.js';
@@ -102,7 +103,7 @@ export function ProcessDrill({drill, sample, width, height, filter, actionRef}: 
 	const rows = sortMappings(drill.mappings, sort, filter);
 	const p = drill.process;
 
-	const lines: Array<{text: string; tone?: 'warn' | 'bad' | 'muted'}> = [];
+	const lines: ToneLine[] = [];
 	const identity = p ? `pid ${drill.pid}  ${p.user}  ${p.cmdline || `[${p.comm}]`}` : `pid ${drill.pid}`;
 	lines.push({text: identity});
 	const nowMs = drill.exitedAtMs ?? sample?.timeMs ?? drill.openedMs;
@@ -153,11 +154,7 @@ export function ProcessDrill({drill, sample, width, height, filter, actionRef}: 
 		: '';
 	return (
 		<Box flexDirection="column" height={height}>
-			{lines.map((line, i) => (
-				<Text key={i} wrap="truncate" color={line.tone ? theme[line.tone] : undefined}>
-					{fit(line.text, width)}
-				</Text>
-			))}
+			<ToneLines lines={lines} width={width} />
 			<Text bold color={theme.accent} wrap="truncate">
 				{fit(title, width)}
 			</Text>

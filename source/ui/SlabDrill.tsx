@@ -4,6 +4,7 @@ import type {OutstandingSite} from '../kmem/match.js';
 import type {SlabDrillSnapshot} from '../store/drill.js';
 import {formatBytes, formatDelta, formatRatePerMin} from '../units.js';
 import {scrollOffset, Table, type Column} from './components/Table.js';
+import {ToneLines, type ToneLine} from './components/ToneLines.js';
 import type {KmemState, KmemTracer} from './kmemTracer.js';
 import type {DrillActionHandler} from './ProcessDrill.js';
 import {fit} from './text.js';
@@ -72,7 +73,7 @@ export function SlabDrill({drill, width, height, filter, kmem, actionRef}: SlabD
 	const d = drill.detail;
 	const a = d?.attributes;
 	const attr = (name: keyof NonNullable<typeof a>) => (a?.[name].ok ? a[name].value : null);
-	const lines: Array<{text: string; tone?: 'warn' | 'bad' | 'muted' | 'accent'}> = [];
+	const lines: ToneLine[] = [];
 	const names = d?.aliases.length ? `  (merged with ${d.aliases.join(', ')})` : drill.row?.aliases.length ? `  (merged with ${drill.row.aliases.join(', ')})` : '';
 	lines.push({text: `slab cache ${drill.name}${names}${d && d.dir !== drill.name ? `  → ${d.dir}` : ''}`});
 	if (d?.merged || drill.row?.aliases.length) {
@@ -165,11 +166,7 @@ export function SlabDrill({drill, width, height, filter, kmem, actionRef}: SlabD
 
 	return (
 		<Box flexDirection="column" height={height}>
-			{lines.map((line, i) => (
-				<Text key={i} wrap="truncate" color={line.tone ? theme[line.tone] : undefined}>
-					{fit(line.text, width)}
-				</Text>
-			))}
+			<ToneLines lines={lines} width={width} />
 			{chartLines.map((line, i) => (
 				<Text key={`c${i}`} color={theme.accent} wrap="truncate">
 					{line}
