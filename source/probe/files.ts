@@ -92,34 +92,16 @@ export class Files {
 	}
 
 	listDir(path: string): Result<string[]> {
-		const denied = this.deny?.(path);
-		if (denied) return fail(denied, path);
-		try {
-			return ok(readdirSync(path));
-		} catch (error) {
-			return fail(reasonOf(error), path);
-		}
+		return this.attempt(path, () => readdirSync(path));
 	}
 
 	/** st_size of a path: for /proc/PID/fd on Linux ≥ 6.2, the number of open descriptors. */
 	size(path: string): Result<number> {
-		const denied = this.deny?.(path);
-		if (denied) return fail(denied, path);
-		try {
-			return ok(statSync(path).size);
-		} catch (error) {
-			return fail(reasonOf(error), path);
-		}
+		return this.attempt(path, () => statSync(path).size);
 	}
 
 	readLink(path: string): Result<string> {
-		const denied = this.deny?.(path);
-		if (denied) return fail(denied, path);
-		try {
-			return ok(readlinkSync(path));
-		} catch (error) {
-			return fail(reasonOf(error), path);
-		}
+		return this.attempt(path, () => readlinkSync(path));
 	}
 
 	/**
@@ -166,11 +148,15 @@ export class Files {
 	}
 
 	private open(path: string): Result<number> {
+		return this.attempt(path, () => openSync(path, 'r'));
+	}
+
+	/** One call on a path: the injected denial first, and a thrown error as its reason. */
+	private attempt<T>(path: string, call: () => T): Result<T> {
 		const denied = this.deny?.(path);
 		if (denied) return fail(denied, path);
 		try {
-			const fd = openSync(path, 'r');
-			return ok(fd);
+			return ok(call());
 		} catch (error) {
 			return fail(reasonOf(error), path);
 		}
