@@ -129,7 +129,7 @@ interface ProcessHistory {
 	/** The tick that last saw it: the ones not seen have exited. */
 	seenTick: number;
 	/** The build that has placed it (see processOrder). */
-	orderTick: number;
+	orderBuild: number;
 }
 
 interface CgroupHistory {
@@ -396,7 +396,7 @@ export class Store {
 						exitedAtMs: null,
 						row: null,
 						seenTick: -1,
-						orderTick: -1,
+						orderBuild: -1,
 					};
 					this.processes.set(key, history);
 				}
@@ -473,8 +473,8 @@ export class Store {
 		// In last tick's order: sizes rarely change places, and a nearly sorted array sorts in one pass.
 		const order: ProcessHistory[] = [];
 		const stamp = ++this.builds;
-		for (const h of this.processOrder) if (h.orderTick !== stamp && this.processes.get(h.key) === h) (h.orderTick = stamp), order.push(h);
-		for (const h of this.processes.values()) if (h.orderTick !== stamp) (h.orderTick = stamp), order.push(h);
+		for (const h of this.processOrder) if (h.orderBuild !== stamp && this.processes.get(h.key) === h) (h.orderBuild = stamp), order.push(h);
+		for (const h of this.processes.values()) if (h.orderBuild !== stamp) (h.orderBuild = stamp), order.push(h);
 		for (const h of order) {
 			const key = h.key;
 			const rssGrowthPerMin = slope(h.rss);
