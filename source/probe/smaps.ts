@@ -115,23 +115,23 @@ export function mappingKey(start: string, path: string): string {
 }
 
 function emptyTotals(): SmapsTotals {
-	return {
-		mappings: 0,
-		sizeBytes: 0,
-		rssBytes: 0,
-		pssBytes: 0,
-		ussBytes: 0,
-		dirtyBytes: 0,
-		sharedCleanBytes: 0,
-		sharedDirtyBytes: 0,
-		privateCleanBytes: 0,
-		privateDirtyBytes: 0,
-		anonymousBytes: 0,
-		swapBytes: 0,
-		swapPssBytes: 0,
-		lockedBytes: 0,
-	};
+	return {mappings: 0, ...NO_COUNTS, ussBytes: 0, dirtyBytes: 0};
 }
+
+/** Every counter at zero: where a mapping and the totals start. */
+const NO_COUNTS: Readonly<SmapsCounters> = {
+	sizeBytes: 0,
+	rssBytes: 0,
+	pssBytes: 0,
+	sharedCleanBytes: 0,
+	sharedDirtyBytes: 0,
+	privateCleanBytes: 0,
+	privateDirtyBytes: 0,
+	anonymousBytes: 0,
+	swapBytes: 0,
+	swapPssBytes: 0,
+	lockedBytes: 0,
+};
 
 /**
  * Line-by-line state machine over smaps: a header line opens a mapping, `Key: N kB` lines fill
@@ -171,17 +171,7 @@ export class SmapsParser {
 			path,
 			kind: mappingKind(path, perms),
 			deleted: path.endsWith(DELETED),
-			sizeBytes: 0,
-			rssBytes: 0,
-			pssBytes: 0,
-			sharedCleanBytes: 0,
-			sharedDirtyBytes: 0,
-			privateCleanBytes: 0,
-			privateDirtyBytes: 0,
-			anonymousBytes: 0,
-			swapBytes: 0,
-			swapPssBytes: 0,
-			lockedBytes: 0,
+			...NO_COUNTS,
 		};
 	}
 
