@@ -8,6 +8,7 @@ import {durationOption, liveStore, sizeOption, UsageError, type CommonOptions} f
 import {cgroupLimits} from './diagnose/cgroupLimits.js';
 import {runCheck} from './diagnose/check.js';
 import {Files} from './probe/files.js';
+import {endByHangup, isHangup} from './hangup.js';
 
 const VERSION = '0.1.0';
 const DEFAULT_INTERVAL = '2';
@@ -27,15 +28,24 @@ function common(argv: Record<string, unknown>): CommonOptions {
 	};
 }
 
+/** Set when the terminal hung up: main() then ends the process by SIGHUP once the command has finished. */
+let hungUp = false;
+
 /** Stops on Ctrl-C / SIGTERM / SIGHUP, and treats a closed pipe (`| head`) as a normal end. */
 function lifetime(): AbortSignal {
 	const controller = new AbortController();
-	for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.once(signal, () => controller.abort());
+	for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => controller.abort());
+	const hangUp = () => {
+		hungUp = true;
+		controller.abort();
+	};
+	process.once('SIGHUP', hangUp);
 	process.stdout.on('error', error => {
 		if ((error as NodeJS.ErrnoException).code === 'EPIPE') {
 			controller.abort();
 			process.exit(0);
 		}
+		if (isHangup(error)) return hangUp();
 		throw error;
 	});
 	return controller.signal;
@@ -232,6 +242,7 @@ async function main(): Promise<void> {
 		if (process.env.LEAKTOP_DEBUG) process.stderr.write(`${(error as Error)?.stack ?? ''}\n`);
 		process.exitCode = 1;
 	}
+	if (hungUp) endByHangup();
 }
 
 await main();

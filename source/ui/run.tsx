@@ -6,6 +6,7 @@ import type {DrillTarget} from '../probe/sample.js';
 import {perfKmemTracer} from './kmemTracer.js';
 import {makeTheme} from './theme.js';
 import {ThemeContext} from './ThemeContext.js';
+import {endByHangup, isHangup} from '../hangup.js';
 
 const ENTER_ALT_SCREEN = '\x1b[?1049h\x1b[H';
 const LEAVE_ALT_SCREEN = '\x1b[?1049l';
@@ -54,13 +55,12 @@ export async function runFullScreen(options: FullScreenOptions): Promise<number>
 	};
 	const onSignal = (signal: NodeJS.Signals) => {
 		restore();
-		// After a hang-up Node's own exit path asserts on resetting the vanished tty and aborts;
-		// everything is closed by now, so end without it.
-		if (signal === 'SIGHUP') process.kill(process.pid, 'SIGKILL');
+		if (signal === 'SIGHUP') endByHangup();
 		process.exit(signal === 'SIGINT' ? 130 : 0);
 	};
 	const onCrash = (error: unknown) => {
 		restore();
+		if (isHangup(error)) endByHangup();
 		process.stderr.write(`leaktop: internal error: ${error instanceof Error ? error.message : String(error)}\n`);
 		if (process.env.LEAKTOP_DEBUG && error instanceof Error) process.stderr.write(`${error.stack}\n`);
 		process.exit(1);

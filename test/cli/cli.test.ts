@@ -105,6 +105,13 @@ test('batch --json -n 2 prints exactly 2 NDJSON lines, each a full report', asyn
 	assert.ok(Date.parse(reports[1].time) > Date.parse(reports[0].time));
 });
 
+test('batch runs report after report without piling up listeners (no warning after 11)', async () => {
+	const result = await runCli(['batch', '--json', '-n', '15', '-d', '0.02', '--top', '1']);
+	assert.equal(result.exitCode, 0, String(result.stderr));
+	assert.equal(String(result.stdout).trim().split('\n').length, 15);
+	assert.equal(result.stderr, '');
+});
+
 test('batch text output: top -b style blocks', async () => {
 	const result = await runCli(['batch', '-n', '1', '-d', '0.2', '--top', '2']);
 	assert.equal(result.exitCode, 0);

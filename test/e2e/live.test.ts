@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import {spawn, type ChildProcess} from 'node:child_process';
-import {mkdtempSync, rmSync} from 'node:fs';
+import {mkdtempSync, readFileSync, rmSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {after, before, test} from 'node:test';
@@ -95,6 +95,24 @@ test('SIGTERM restores the terminal', async () => {
 		session.kill();
 	}
 });
+
+for (const [what, command] of [
+	['the live view', ''],
+	['batch', 'batch --top 3'],
+] as const) {
+	test(`the terminal hanging up ends ${what} by SIGHUP, without a message or a native abort`, async () => {
+		const name = `leaktop-e2e-hangup-${what.replace(/ /g, '-')}`;
+		const exitFile = join(dir, `${name}.exit`);
+		const errFile = join(dir, `${name}.err`);
+		// bash outlives the hang-up to write the status (a trap with a command is reset, not ignored, in the child).
+		const session = TmuxSession.start(name, `bash -c 'trap ": hup" HUP; CI=false node ${CLI} ${command} -d 0.5 2>${errFile}; echo EXIT=$? > ${exitFile}'`);
+		await session.waitFor(/Mem(\s+total|:)/);
+		session.kill();
+		// 128 + SIGHUP (1): ended by the hang-up, not by Node's abort (134) or a crash.
+		assert.equal(await waitExit(exitFile), 'EXIT=129');
+		assert.equal(readFileSync(errFile, 'utf8'), '');
+	});
+}
 
 test('resizing to 40x12 shows "too small" and keeps running; back to 120x40 shows the panels', async () => {
 	const {session, exitFile} = launch('leaktop-e2e-resize');
