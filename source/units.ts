@@ -47,6 +47,16 @@ export function formatDelta(bytes: number | null | undefined): string {
 	return `${bytes > 0 ? '+' : ''}${formatBytes(bytes)}`;
 }
 
+/**
+ * Local wall-clock time as `HH:MM:SS`, what `toLocaleTimeString('en-GB', {hour12: false})` gives,
+ * without its Intl formatter: that costs ~27 ms on first use (in the first frame) and ~0.15 ms a call.
+ */
+export function formatClock(ms: number): string {
+	const date = new Date(ms);
+	const two = (n: number) => (n < 10 ? `0${n}` : String(n));
+	return `${two(date.getHours())}:${two(date.getMinutes())}:${two(date.getSeconds())}`;
+}
+
 /** Seconds as `3d 04:05:06` / `04:05:06` / `05:06`. */
 export function formatDuration(seconds: number): string {
 	const s = Math.max(0, Math.floor(seconds));

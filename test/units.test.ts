@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import {test} from 'node:test';
 import fc from 'fast-check';
-import {formatBytes, formatDelta, formatDuration, formatRatePerMin, parseDurationMs, parseSizeBytes} from '../source/units.js';
+import {formatBytes, formatClock, formatDelta, formatDuration, formatRatePerMin, parseDurationMs, parseSizeBytes} from '../source/units.js';
 
 test('durations: seconds by default, fractions, units', () => {
 	assert.equal(parseDurationMs('90'), 90_000);
@@ -45,6 +45,14 @@ test('formatting: top-like sizes, signed deltas and rates, n/a for missing', () 
 	assert.equal(formatDuration(3 * 86_400 + 4 * 3600 + 5 * 60 + 6), '3d 04:05:06');
 	assert.equal(formatDuration(3600), '01:00:00');
 	assert.equal(formatDuration(-5), '00:00');
+});
+
+test('property: the clock reads as toLocaleTimeString en-GB 24h does, without its formatter', () => {
+	fc.assert(
+		fc.property(fc.integer({min: 0, max: 4_102_444_800_000}), ms => {
+			assert.equal(formatClock(ms), new Date(ms).toLocaleTimeString('en-GB', {hour12: false}));
+		}),
+	);
 });
 
 test('property: parsers and formatters never throw', () => {

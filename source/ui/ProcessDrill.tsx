@@ -2,7 +2,7 @@ import {Box, Text} from 'ink';
 import {useState, type RefObject} from 'react';
 import type {Sample} from '../probe/sample.js';
 import type {DrillMetric, MappingRow, ProcessDrillSnapshot} from '../store/drill.js';
-import {formatBytes, formatDelta, formatDuration, formatRatePerMin} from '../units.js';
+import {formatBytes, formatClock, formatDelta, formatDuration, formatRatePerMin} from '../units.js';
 import {scrollOffset, Table, type Column} from './components/Table.js';
 import {ToneLines, type ToneLine} from './components/ToneLines.js';
 import type {Action} from './keys.js';
@@ -86,9 +86,6 @@ function mappingColumns(width: number): Column<MappingRow>[] {
 	return columns;
 }
 
-function clock(ms: number): string {
-	return new Date(ms).toLocaleTimeString('en-GB', {hour12: false});
-}
 
 function metricText(label: string, metric: DrillMetric, chars: string, sparkWidth: number): string {
 	const spark = sparkWidth > 0 ? ` ${sparkline(metric.history, sparkWidth, chars)}` : '';
@@ -109,7 +106,7 @@ export function ProcessDrill({drill, sample, width, height, filter, actionRef}: 
 	const nowMs = drill.exitedAtMs ?? sample?.timeMs ?? drill.openedMs;
 	const bootSec = sample?.stat?.bootTimeSec;
 	const started = p && bootSec ? `started ${formatStart(bootSec * 1000 + (p.startTime / 100) * 1000, nowMs)}  ` : '';
-	const state = drill.exitedAtMs !== null ? `exited at ${clock(drill.exitedAtMs)}` : `open ${formatDuration((nowMs - drill.openedMs) / 1000)}`;
+	const state = drill.exitedAtMs !== null ? `exited at ${formatClock(drill.exitedAtMs)}` : `open ${formatDuration((nowMs - drill.openedMs) / 1000)}`;
 	lines.push({text: `${started}${state}`, tone: drill.exitedAtMs !== null ? 'bad' : undefined});
 	if (drill.notFound && !p) {
 		lines.push({text: `no process ${drill.pid} (exited, or not visible to this user)`, tone: 'warn'});
@@ -179,6 +176,6 @@ export function ProcessDrill({drill, sample, width, height, filter, actionRef}: 
 /** A start time as a clock time today, or with its date when older than a day. */
 function formatStart(startMs: number, nowMs: number): string {
 	const date = new Date(startMs);
-	if (nowMs - startMs < 86_400_000) return clock(startMs);
-	return `${date.toISOString().slice(0, 10)} ${clock(startMs)}`;
+	if (nowMs - startMs < 86_400_000) return formatClock(startMs);
+	return `${date.toISOString().slice(0, 10)} ${formatClock(startMs)}`;
 }

@@ -2,7 +2,7 @@ import {Box, Text} from 'ink';
 import {describeReason, type Reason} from '../../probe/result.js';
 import type {SelfContainerFacts} from '../../probe/sample.js';
 import type {Snapshot} from '../../store/store.js';
-import {formatDuration} from '../../units.js';
+import {formatClock, formatDuration} from '../../units.js';
 import {clip, fit} from '../text.js';
 import {useTheme} from '../ThemeContext.js';
 
@@ -42,7 +42,7 @@ export function headerHeight(snapshot: Snapshot, status?: string): number {
 export function Header({snapshot, width, mode, status}: {snapshot: Snapshot; width: number; mode: string; status?: string}) {
 	const theme = useTheme();
 	const sample = snapshot.sample;
-	const clock = sample ? new Date(sample.timeMs).toLocaleTimeString('en-GB', {hour12: false}) : '--:--:--';
+	const clock = sample ? formatClock(sample.timeMs) : '--:--:--';
 	const uptime = sample?.host.uptimeSec == null ? 'n/a' : formatDuration(sample.host.uptimeSec);
 	const interval = `${snapshot.intervalMs / 1000}s`;
 	const state = snapshot.frozen ? 'FROZEN' : mode;
