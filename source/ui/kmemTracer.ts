@@ -1,6 +1,5 @@
 import type {KmemReport} from '../kmem/match.js';
-import {preflight} from '../kmem/perf.js';
-import {traceKmem, type KmemTrace} from '../kmem/trace.js';
+import type {KmemTrace} from '../kmem/trace.js';
 import {Files} from '../probe/files.js';
 
 /** Where a kmem trace started from the slab view is. */
@@ -33,6 +32,8 @@ export function perfKmemTracer(files: Files = new Files()): KmemTracer {
 			};
 			report({phase: 'checking', cache, durationSec});
 			void (async () => {
+				// perf and execa load when a trace is asked for, not with the screen (~20 ms of every start).
+				const [{preflight}, {traceKmem}] = await Promise.all([import('../kmem/perf.js'), import('../kmem/trace.js')]);
 				const ready = await preflight({files});
 				if (current.cancelled) return;
 				if (!ready.ok) {
