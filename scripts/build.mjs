@@ -36,6 +36,38 @@ const inkOwn = {
 	},
 };
 
+// Unicode tables that dependencies build as they are imported, though most runs never use them: the
+// first Intl.Segmenter loads ICU's break data (~20 ms) and string-width's \p{RGI_Emoji} compiles in
+// ~34 ms, in every command (yargs' help layout imports string-width). Each is built on first use.
+// (esbuild takes the first onLoad that answers: the nested string-width 7 comes before the top one.)
+const LAZY = [
+	{file: /node_modules[\\/](wrap-ansi|cliui)[\\/]node_modules[\\/]string-width[\\/]index\.js$/, names: ['segmenter']},
+	{file: /node_modules[\\/]string-width[\\/]index\.js$/, names: ['segmenter', 'rgiEmojiRegex']},
+	{file: /node_modules[\\/]@alcalzone[\\/]ansi-tokenize[\\/]build[\\/]tokenize\.js$/, names: ['segmenter']},
+	{file: /node_modules[\\/]slice-ansi[\\/]tokenize-ansi\.js$/, names: ['GRAPHEME_SEGMENTER']},
+];
+const lazyUnicode = {
+	name: 'lazy-unicode',
+	setup(build) {
+		for (const {file, names} of LAZY) {
+			build.onLoad({filter: file}, ({path}) => {
+				let text = readFileSync(path, 'utf8');
+				for (const name of names) {
+					const declaration = new RegExp(`^const ${name} = (new Intl\\.Segmenter\\(.*\\)|/.*/[a-z]*);$`, 'm').exec(text);
+					const method = declaration?.[1].startsWith('new') ? 'segment' : 'test';
+					// Only `name.segment(…)` / `name.test(…)` may follow, or the stand-in below is not enough.
+					const code = text.replace(/\/\/[^\n]*|\/\*[\s\S]*?\*\//g, '');
+					const uses = code.split(new RegExp(`\\b${name}\\b`)).length - 2;
+					const calls = code.split(`${name}.${method}(`).length - 1;
+					if (!declaration || uses !== calls) throw new Error(`${path}: ${name} is not a Segmenter or RegExp used only through .segment/.test; look again at the lazy-unicode plugin`);
+					text = text.replace(declaration[0], `let ${name}$built;\nconst ${name} = {${method}: text => (${name}$built ??= ${declaration[1]}).${method}(text)};`);
+				}
+				return {contents: text, loader: 'js'};
+			});
+		}
+	},
+};
+
 const outfile = 'dist/cli.js';
 rmSync('dist', {recursive: true, force: true});
 await build({
@@ -78,7 +110,7 @@ await build({
 			'if (process.stdout.isTTY) { delete process.env.CI; delete process.env.CONTINUOUS_INTEGRATION; }',
 		].join('\n'),
 	},
-	plugins: [yogaWithoutFetch, inkOwn],
+	plugins: [yogaWithoutFetch, inkOwn, lazyUnicode],
 	logLevel: 'warning',
 });
 chmodSync(outfile, 0o755);
