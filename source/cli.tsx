@@ -92,6 +92,9 @@ function parser(args: string[]): Argv {
 					recorder.append(store.current().sample!);
 					recordEveryTick(store, recorder, message => process.stderr.write(`leaktop: ${message}\n`));
 					status = `● recording to ${argv.record}`;
+				} else {
+					// The first frame does not wait for the first scan of /proc (a recording starts from a full sample).
+					source.deferProcesses();
 				}
 				const {runFullScreen} = await import('./ui/run.js');
 				// Loading the screen's chunk hid CI from Ink again; perf and other children get it back.

@@ -1,5 +1,6 @@
 /** Why a reading is missing. A missing value is shown as "n/a" with this reason, never as 0. */
-export type Reason = 'ENOENT' | 'EACCES' | 'ESRCH' | 'EOPNOTSUPP' | 'PARSE' | 'EMPTY' | 'EIO';
+/** Why a reader has no value; PENDING: not read yet (the live view's first frame comes before the first scan of /proc). */
+export type Reason = 'ENOENT' | 'EACCES' | 'ESRCH' | 'EOPNOTSUPP' | 'PARSE' | 'EMPTY' | 'EIO' | 'PENDING';
 
 export type Result<T> = {ok: true; value: T} | {ok: false; reason: Reason; detail?: string};
 
@@ -44,5 +45,7 @@ export function describeReason(reason: Reason): string {
 			return 'no data';
 		case 'EIO':
 			return 'read error';
+		case 'PENDING':
+			return 'not read yet';
 	}
 }

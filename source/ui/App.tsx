@@ -398,6 +398,7 @@ export function App({store, mode = 'LIVE', status, initialTarget, kmem, replay, 
 					height={processHeight}
 					width={width}
 					focused={focus === 'processes'}
+					empty={snapshot.sample?.sources.processes === 'PENDING' ? 'reading /proc…' : undefined}
 				/>
 				{bottom === 'slabs' ? (
 					<>

@@ -89,7 +89,11 @@ export async function runFullScreen(options: FullScreenOptions): Promise<number>
 		</ThemeContext.Provider>,
 		{exitOnCtrlC: false, patchConsole: true, incrementalRendering: false, maxFps: 15},
 	);
-	if (!options.replay) options.store.start(options.store.interval);
+	if (!options.replay) {
+		// The first frame came before the first scan of /proc (LiveSource.deferProcesses): scan now.
+		if (options.store.getSnapshot().sample?.sources.processes === 'PENDING') setImmediate(() => options.store.tick());
+		options.store.start(options.store.interval);
+	}
 	try {
 		await instance.waitUntilExit();
 	} catch (error) {

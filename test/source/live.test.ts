@@ -137,6 +137,25 @@ test('live machine: the first sample reads everything as root but PSS and slab a
 	}
 });
 
+test('live machine: deferProcesses leaves processes out of the next sample only (PENDING), the rest read as usual', () => {
+	const source = new LiveSource();
+	try {
+		source.deferProcesses();
+		const first = source.next();
+		assert.deepEqual(first.processes, []);
+		assert.equal(first.sources.processes, 'PENDING');
+		assert.equal(first.sources.pss, 'PENDING');
+		for (const name of ['meminfo', 'vmstat', 'stat', 'slabs']) assert.equal(first.sources[name], 'ok', name);
+		assert.ok(first.meminfo!.MemTotal! > 0);
+		const second = source.next();
+		assert.equal(second.sources.processes, 'ok');
+		assert.ok(second.processes.some(p => p.pid === process.pid));
+		assert.equal(second.processCount, second.processes.length);
+	} finally {
+		source.close();
+	}
+});
+
 test('live machine: a process born or reaped between ticks shows or goes at the next tick (the listing is skipped only when the kernel counters stand still)', async () => {
 	const source = new LiveSource();
 	const pidsOf = () => new Set(source.next().processes.map(p => p.pid));

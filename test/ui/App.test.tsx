@@ -162,3 +162,13 @@ test('slab table says when slab caches need root', () => {
 	const {lastFrame} = mount(store);
 	assert.match(lastFrame()!, /slab caches: needs root/);
 });
+
+test('a first frame drawn before the first scan of /proc says the processes are being read, with no false count', () => {
+	const sample = storeWith(1).current().sample!;
+	const store = storeWith(0);
+	store.ingest({...sample, processes: [], processCount: 0, sources: {...sample.sources, processes: 'PENDING', pss: 'PENDING'}});
+	const {lastFrame} = mount(store);
+	assert.match(lastFrame()!, /reading \/proc…/);
+	assert.match(lastFrame()!, /every 2s {2}… procs/);
+	assert.doesNotMatch(lastFrame()!, /not read yet|0 procs/, 'no problem line in the header for a read still to come');
+});

@@ -16,12 +16,12 @@ const SOURCE_NAMES: Record<string, string> = {
 	slabs: 'slab caches',
 };
 
-/** What cannot be read and why, e.g. "slab caches: needs root". PSI absent is no problem. */
+/** What cannot be read and why, e.g. "slab caches: needs root". PSI absent is no problem, nor a read still to come. */
 function problems(snapshot: Snapshot): string[] {
 	const sample = snapshot.sample;
 	if (!sample) return [];
 	const lines = Object.entries(sample.sources)
-		.filter(([name, state]) => state !== 'ok' && name in SOURCE_NAMES && !(name === 'pressure' && state === 'ENOENT'))
+		.filter(([name, state]) => state !== 'ok' && state !== 'PENDING' && name in SOURCE_NAMES && !(name === 'pressure' && state === 'ENOENT'))
 		.map(([name, state]) => `${SOURCE_NAMES[name]}: ${describeReason(state as Reason)}`);
 	if (sample.processesHidden) lines.push(`${sample.processesHidden} processes unreadable or gone mid-scan`);
 	return lines;
@@ -48,7 +48,7 @@ export function Header({snapshot, width, mode, status}: {snapshot: Snapshot; wid
 	const state = snapshot.frozen ? 'FROZEN' : mode;
 	const container = sample?.self?.container;
 	const inside = container ? `  in ${containerLabel(container)}` : '';
-	const left = sample ? `leaktop  ${sample.host.hostname}${inside}  ${sample.host.kernel}  up ${uptime}  every ${interval}  ${sample.processCount} procs` : 'leaktop  starting…';
+	const left = sample ? `leaktop  ${sample.host.hostname}${inside}  ${sample.host.kernel}  up ${uptime}  every ${interval}  ${sample.sources.processes === 'PENDING' ? '…' : sample.processCount} procs` : 'leaktop  starting…';
 	const right = `${state}  ${clock}`;
 	const unavailable = problems(snapshot);
 	return (
