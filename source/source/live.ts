@@ -52,6 +52,8 @@ const SLOW_SMAPS_MS = 100;
 const SMAPS_DUTY = 0.1;
 
 /** Reads the machine. Files that are absent or forbidden are probed once and not retried per tick. */
+const PENDING_CGROUPS = {cgroups: null, cgroupMode: null, reason: 'PENDING'} as const;
+
 export class LiveSource implements Source {
 	readonly kind = 'live';
 	/** Our own pid as this procfs numbers it (another pid namespace, or a fixture tree, may have none). */
@@ -110,7 +112,7 @@ export class LiveSource implements Source {
 	}
 
 	/**
-	 * The next sample leaves processes out (sources.processes 'PENDING'), for a first frame drawn
+	 * The next sample leaves processes and cgroups out (their sources 'PENDING'), for a first frame drawn
 	 * before the first scan of /proc: opening every /proc/PID the first time costs ~70 µs a process,
 	 * ~0.2 s at 1000 processes and over a second at 5000 on a busy box.
 	 */
@@ -153,13 +155,14 @@ export class LiveSource implements Source {
 			pssBudgetMs: this.options.pssBudgetMs,
 			pssAll: this.options.pssAll,
 		});
-		this.processesDeferred = false;
 		sources.processes = scan.sources.processes;
 		sources.pss = scan.sources.pss;
 		const slabs = this.readSlabs();
 		sources.slabs = slabs.ok ? 'ok' : slabs.reason;
-		const cgroups = this.readCgroups(monoMs);
+		// Cgroups wait with the processes: a memory.stat per cgroup, and the table is not on the first frame.
+		const cgroups = this.processesDeferred ? PENDING_CGROUPS : this.readCgroups(monoMs);
 		sources.cgroups = cgroups.reason;
+		this.processesDeferred = false;
 		return {
 			timeMs: this.options.now(),
 			monoMs,

@@ -137,7 +137,7 @@ test('live machine: the first sample reads everything as root but PSS and slab a
 	}
 });
 
-test('live machine: deferProcesses leaves processes out of the next sample only (PENDING), the rest read as usual', () => {
+test('live machine: deferProcesses leaves processes and cgroups out of the next sample only (PENDING), the rest read as usual', () => {
 	const source = new LiveSource();
 	try {
 		source.deferProcesses();
@@ -145,12 +145,15 @@ test('live machine: deferProcesses leaves processes out of the next sample only 
 		assert.deepEqual(first.processes, []);
 		assert.equal(first.sources.processes, 'PENDING');
 		assert.equal(first.sources.pss, 'PENDING');
+		assert.equal(first.sources.cgroups, 'PENDING');
+		assert.equal(first.cgroups, null);
 		for (const name of ['meminfo', 'vmstat', 'stat', 'slabs']) assert.equal(first.sources[name], 'ok', name);
 		assert.ok(first.meminfo!.MemTotal! > 0);
 		const second = source.next();
 		assert.equal(second.sources.processes, 'ok');
 		assert.ok(second.processes.some(p => p.pid === process.pid));
 		assert.equal(second.processCount, second.processes.length);
+		assert.notEqual(second.sources.cgroups, 'PENDING');
 	} finally {
 		source.close();
 	}
