@@ -15,6 +15,9 @@ import measureText, {measureTextCache} from '../../source/ui/ink/measureText.js'
 import wrapText, {wrapTextCache} from '../../source/ui/ink/wrapText.js';
 import widestLine, {widestLineCache} from '../../source/ui/ink/widestLine.js';
 import {BoundedCache} from '../../source/ui/ink/boundedCache.js';
+import {isNarrowSingle} from '../../source/ui/ink/narrow.js';
+import {tokenize} from '@alcalzone/ansi-tokenize';
+import stringWidth from 'string-width';
 import {App} from '../../source/ui/App.js';
 import {makeTheme} from '../../source/ui/theme.js';
 import {ThemeContext} from '../../source/ui/ThemeContext.js';
@@ -173,9 +176,52 @@ test('random frames in a row, with a row that changes and changes back', () => {
 	}
 });
 
+// Lines the fast path takes: narrow single characters (ASCII, sparkline blocks, '…', '→') and SGR
+// codes, with now and then a piece that sends the line back to the stock path.
+const narrowPiece = fc.oneof(
+	{weight: 12, arbitrary: fc.constantFrom('a', 'Z', ' ', '   ', '0', '+12.3M/m', '~', '…', '‘', '→', '↑', '─', '│', '▁', '▄', '█', '▏', '▶', '◼', '\u001B[33m', '\u001B[39m', '\u001B[1m', '\u001B[22m', '\u001B[7m', '\u001B[27m', '\u001B[90m', '\u001B[0m', '\u001B[m', '\u001B[;m', '\u001B[1;31m', '\u001B[38;5;208m', '\u001B[2m', '\u001B[12345m', '\n')},
+	{weight: 1, arbitrary: fc.constantFrom('\u001B[', '\u001B', '\u001B[3x', '\u001B]8;;x\u0007', 'é', '中', '\t', '\u007F', '\u009B31m', '\u2028', '\u25FD', '\u001B[1:2m', '\u001B[?25h', '\u001B[31')},
+);
+const narrowText = fc.array(narrowPiece, {maxLength: 16}).map(parts => parts.join(''));
+
+test('every narrow code point is one grapheme, one column, never joined to its neighbours, for the stock libraries', () => {
+	const narrow: string[] = [];
+	for (let code = 0; code < 0x10000; code++) if (isNarrowSingle(code)) narrow.push(String.fromCharCode(code));
+	assert.ok(narrow.length > 400);
+	for (const char of narrow) {
+		assert.deepEqual(tokenize(char), [{type: 'char', value: char, fullWidth: false}], `U+${char.charCodeAt(0).toString(16)}`);
+		assert.equal(stringWidth(char), 1, `U+${char.charCodeAt(0).toString(16)}`);
+	}
+	// Side by side, in both orders, each character stays its own grapheme; random mixes below.
+	for (const line of [narrow.join(''), narrow.slice().reverse().join('')]) {
+		assert.deepEqual(tokenize(line).map(token => (token.type === 'char' ? token.value : '')), [...line]);
+	}
+	fc.assert(
+		fc.property(fc.array(fc.constantFrom(...narrow), {maxLength: 30}), chars => {
+			const line = chars.join('');
+			assert.equal(tokenize(line).length, chars.length);
+			assert.equal(stringWidth(line), chars.length);
+		}),
+		{numRuns: 300},
+	);
+});
+
+test('lines of narrow characters and SGR codes give stock Output.get bytes', () => {
+	const write = fc.record({type: fc.constant('write' as const), x: fc.integer({min: -2, max: 20}), y: fc.integer({min: -1, max: 5}), text: narrowText, transformers: fc.subarray(transformers)});
+	fc.assert(
+		fc.property(fc.integer({min: 1, max: 24}), fc.array(fc.array(write, {maxLength: 8}), {minLength: 1, maxLength: 3}), (width, shown) => {
+			for (const operations of [...shown, ...shown]) {
+				const frame = {width, height: 5, operations};
+				assert.deepEqual(replay(Output, frame), replay(StockOutput, frame));
+			}
+		}),
+		{numRuns: 500},
+	);
+});
+
 test('measureText and widestLine give stock results for any text', () => {
 	fc.assert(
-		fc.property(text, sample => {
+		fc.property(fc.oneof(text, narrowText), sample => {
 			assert.deepEqual(measureText(sample), stockMeasureText(sample));
 			assert.deepEqual(measureText(sample), stockMeasureText(sample));
 			assert.equal(widestLine(sample), stockWidestLine(sample));

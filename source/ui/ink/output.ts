@@ -7,8 +7,9 @@
 // Placement, clipping, transformer calls and the per-character widths follow stock line by line.
 import sliceAnsi from 'slice-ansi';
 import stringWidth from 'string-width';
-import {ansiCodesToString, diffAnsiCodes, styledCharsFromTokens, tokenize, type AnsiCode, type StyledChar} from '@alcalzone/ansi-tokenize';
+import {ansiCodesToString, diffAnsiCodes, reduceAnsiCodesIncremental, styledCharsFromTokens, tokenize, type AnsiCode, type StyledChar} from '@alcalzone/ansi-tokenize';
 import {BoundedCache} from './boundedCache.js';
+import {isNarrowSingle, sgrEnd} from './narrow.js';
 
 /** What Ink hands to write(), clip() and unclip(): exported for the tests that replay them. */
 export type Transformer = (line: string, index: number) => string;
@@ -34,10 +35,55 @@ let currentRows = new Map<string, string>();
 // string-width of every ASCII character, asked of string-width itself once.
 const asciiWidths = Array.from({length: 128}, (_, code) => stringWidth(String.fromCharCode(code)));
 
+const noStyles: AnsiCode[] = [];
+// The codes of each SGR sequence met, as tokenize splits them; a screen uses a handful.
+const sgrCache = new BoundedCache<AnsiCode[]>(500);
+// Unstyled characters are shared: a StyledChar is never changed once made.
+const plainChars = new Map<number, StyledChar>();
+
+/**
+ * styledCharsFromTokens(tokenize(line)) for a line of narrow single characters and SGR sequences
+ * (nearly every line leaktop draws), without the grapheme segmenter and with one styles array per
+ * run of equally styled characters; undefined for any other line, which takes the stock path.
+ */
+const narrowStyledChars = (line: string): StyledChar[] | undefined => {
+	const chars: StyledChar[] = [];
+	let styles: AnsiCode[] = noStyles;
+	for (let i = 0; i < line.length; i++) {
+		const code = line.charCodeAt(i);
+		if (code === 0x1b) {
+			// Links and other escapes take the stock path.
+			const end = sgrEnd(line, i);
+			if (end === -1) return undefined;
+			const sgr = line.slice(i, end + 1);
+			let codes = sgrCache.get(sgr);
+			if (codes === undefined) {
+				codes = tokenize(sgr) as AnsiCode[];
+				sgrCache.set(sgr, codes);
+			}
+			styles = reduceAnsiCodesIncremental(styles, codes);
+			i = end;
+			continue;
+		}
+		if (!isNarrowSingle(code)) return undefined;
+		if (styles.length > 0) {
+			chars.push({type: 'char', value: line[i]!, fullWidth: false, styles});
+			continue;
+		}
+		let plain = plainChars.get(code);
+		if (plain === undefined) {
+			plain = {type: 'char', value: line[i]!, fullWidth: false, styles: noStyles};
+			plainChars.set(code, plain);
+		}
+		chars.push(plain);
+	}
+	return chars;
+};
+
 const getStyledChars = (line: string): StyledChar[] => {
 	let cached = currentChars.get(line);
 	if (cached === undefined) {
-		cached = previousChars.get(line) ?? styledCharsFromTokens(tokenize(line));
+		cached = previousChars.get(line) ?? narrowStyledChars(line) ?? styledCharsFromTokens(tokenize(line));
 		currentChars.set(line, cached);
 	}
 	return cached;
@@ -91,7 +137,6 @@ const transition = (from: AnsiCode[], fromKey: string, to: AnsiCode[], toKey: st
 	return cached;
 };
 
-const noStyles: AnsiCode[] = [];
 const opening = (styles: AnsiCode[], key: string): string => {
 	if (key === '') return '';
 	const cacheKey = `open${key}`;
