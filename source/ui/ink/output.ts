@@ -170,10 +170,13 @@ const blank: StyledChar = {type: 'char', value: ' ', fullWidth: false, styles: n
 
 /** Builds one row from its placements exactly as stock get() does, then encodes it. */
 const buildRow = (width: number, xs: number[], lines: string[]): string => {
-	const row: StyledChar[] = [];
-	for (let x = 0; x < width; x++) row.push(blank);
+	const row: StyledChar[] = new Array<StyledChar>(width).fill(blank);
+	// Writes past the right edge leave holes, and writes at negative or fractional x leave
+	// non-index properties; stock drops both (see ink PR 564), with a copy no other row needs.
+	let holes = false;
 	for (let p = 0; p < xs.length; p++) {
 		let offsetX = xs[p]!;
+		if (!Number.isInteger(offsetX) || offsetX < 0 || offsetX > row.length) holes = true;
 		for (const character of getStyledChars(lines[p]!)) {
 			row[offsetX] = character;
 			const characterWidth = Math.max(1, getStringWidth(character.value));
@@ -185,9 +188,7 @@ const buildRow = (width: number, xs: number[], lines: string[]): string => {
 			offsetX += characterWidth;
 		}
 	}
-	// Writes past the right edge leave holes, and writes at negative or fractional x leave
-	// non-index properties; stock drops both (see ink PR 564).
-	return encodeRow(row.filter(item => item !== undefined));
+	return encodeRow(holes ? row.filter(item => item !== undefined) : row);
 };
 
 /** Ink's virtual screen: components write text at positions, get() returns the screen. */
