@@ -1,7 +1,8 @@
 import {Box, Text, useApp, useInput, useStdin, type Key} from 'ink';
 import {useCallback, useEffect, useRef, useState, useSyncExternalStore} from 'react';
 import type {DrillTarget} from '../probe/sample.js';
-import type {CgroupRow, ProcessRow, SlabRow, Store} from '../store/store.js';
+import type {CgroupRow, ProcessRow, SlabRow, Store, SystemMetric} from '../store/store.js';
+import type {Point} from '../store/trend.js';
 import {FindingsBar} from './components/FindingsBar.js';
 import {FindingsView} from './components/FindingsView.js';
 import {Footer} from './components/Footer.js';
@@ -326,7 +327,7 @@ export function App({store, mode = 'LIVE', status, initialTarget, kmem, replay, 
 	}
 
 	const footerNote = isRawModeSupported ? undefined : 'keys disabled: stdin is not a terminal — Ctrl-C quits';
-	const availableHistory = store.systemSeries('availableBytes').map(p => p.value).slice(-120);
+	const availableHistory = newestPoints(store, 'availableBytes', 120).map(p => p.value);
 	const watchingSec = snapshot.startedMs && snapshot.sample ? (snapshot.sample.timeMs - snapshot.startedMs) / 1000 : 0;
 
 	let drillBody = null;
@@ -456,10 +457,20 @@ export function App({store, mode = 'LIVE', status, initialTarget, kmem, replay, 
 function persistingTrouble(store: Store): Set<string> {
 	const out = new Set<string>();
 	for (const metric of ['si', 'so', 'sr'] as const) {
-		const recent = store.systemSeries(metric).slice(-5);
+		const recent = newestPoints(store, metric, 5);
 		if (recent.length >= 3 && recent.every(p => p.value > 0)) out.add(metric);
 	}
 	return out;
+}
+
+/**
+ * The newest n points of a system metric. The whole history is up to an hour of points, copied into
+ * new objects on every call: a window of the last n intervals holds them unless ticks came late or
+ * the interval changed, and then the whole history is still the answer.
+ */
+function newestPoints(store: Store, metric: SystemMetric, n: number): Point[] {
+	const recent = store.systemSeries(metric, n * store.interval);
+	return (recent.length >= n ? recent : store.systemSeries(metric)).slice(-n);
 }
 
 const noSubscription = () => () => {};

@@ -4,8 +4,8 @@ import {cleanup, render} from 'ink-testing-library';
 import {App} from '../../source/ui/App.js';
 import {makeTheme} from '../../source/ui/theme.js';
 import {ThemeContext} from '../../source/ui/ThemeContext.js';
-import type {Store} from '../../source/store/store.js';
-import {storeWith} from './synthetic.js';
+import {Store} from '../../source/store/store.js';
+import {arraySource, machineAt, storeWith} from './synthetic.js';
 import {eventually} from '../helpers/eventually.js';
 
 const KEYS = {down: '\u001B[B', up: '\u001B[A', enter: '\r', tab: '\t', escape: '\u001B', end: '\u001B[F'};
@@ -171,4 +171,22 @@ test('a first frame drawn before the first scan of /proc says the processes are 
 	assert.match(lastFrame()!, /reading \/proc…/);
 	assert.match(lastFrame()!, /every 2s {2}… procs/);
 	assert.doesNotMatch(lastFrame()!, /not read yet|0 procs/, 'no problem line in the header for a read still to come');
+});
+
+test('the memory sparkline shows the newest history whatever the interval the samples came at', () => {
+	// Samples 2 s apart; a store told 0.1 s or 60 s finds them in a window of other sizes.
+	const samples = Array.from({length: 150}, (_, i) => machineAt(i));
+	const availLine = (intervalMs: number) => {
+		const store = new Store({source: arraySource(samples), intervalMs});
+		while (store.tick());
+		const {lastFrame, unmount} = mount(store);
+		const line = lastFrame()!.split('\n').find(l => l.includes('avail'))!;
+		unmount();
+		return line;
+	};
+	const shown = availLine(2000);
+	// The sparkline: 40 and more cells in a row.
+	assert.match(shown, /\S{40}/);
+	assert.equal(availLine(100), shown);
+	assert.equal(availLine(60_000), shown);
 });
