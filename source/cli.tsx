@@ -15,6 +15,9 @@ const DEFAULT_INTERVAL = '2';
 /** snapshot's short wait between its two samples, so rates exist. */
 const SNAPSHOT_DELAY_MS = 500;
 
+/** The common options' defaults: yargs documents and applies them; a bare `leaktop` uses them as they are. */
+const DEFAULTS = {top: '20', pssAll: false, procRoot: '/proc', sysRoot: '/sys', color: true};
+
 function common(argv: Record<string, unknown>): CommonOptions {
 	const top = Number(argv.top);
 	if (!Number.isInteger(top) || top < 1) throw new UsageError(`--top: "${String(argv.top)}" is not a positive whole number`);
@@ -51,16 +54,59 @@ function lifetime(): AbortSignal {
 	return controller.signal;
 }
 
+/** The live view: `leaktop` with no command. */
+async function runLive(argv: {interval?: string; top: string; pssAll: boolean; procRoot: string; sysRoot: string; color: boolean; pid?: number; slab?: string; record?: string}): Promise<void> {
+	const options = common(argv);
+	if (argv.pid !== undefined && (!Number.isInteger(argv.pid) || argv.pid < 1)) throw new UsageError(`--pid: "${String(argv.pid)}" is not a process id`);
+	if (!process.stdout.isTTY) {
+		process.stderr.write('leaktop: stdout is not a terminal, printing text reports instead (see leaktop batch --help)\n');
+		process.exitCode = await runBatch({...options, json: false, count: Infinity, firstDelayMs: options.intervalMs}, process.stdout, lifetime());
+		return;
+	}
+	const {store, source} = liveStore(options);
+	const initialTarget = argv.pid !== undefined ? {kind: 'process' as const, pid: argv.pid} : argv.slab ? {kind: 'slab' as const, name: argv.slab} : undefined;
+	let recorder: RecordingWriter | null = null;
+	let status: string | undefined;
+	if (argv.record) {
+		store.tick();
+		try {
+			recorder = openRecorder(argv.record, store.current().sample!, undefined, VERSION);
+		} catch (error) {
+			if (error instanceof RecordError) throw new UsageError(`--record: ${error.message}`);
+			throw error;
+		}
+		recorder.append(store.current().sample!);
+		recordEveryTick(store, recorder, message => process.stderr.write(`leaktop: ${message}\n`));
+		status = `● recording to ${argv.record}`;
+	} else {
+		// The first frame does not wait for the first scan of /proc (a recording starts from a full sample).
+		source.deferProcesses();
+	}
+	const {runFullScreen} = await import('./ui/run.js');
+	// Loading the screen's chunk hid CI from Ink again; perf and other children get it back.
+	restoreCiEnvironment();
+	process.exitCode = await runFullScreen({
+		store,
+		color: options.color,
+		initialTarget,
+		status,
+		onExit: () => {
+			source.close();
+			recorder?.close();
+		},
+	});
+}
+
 function parser(args: string[]): Argv {
 	return yargs(args)
 		.scriptName('leaktop')
 		.usage('$0 [command] [options]\n\nFinds memory leaks on Linux: free, vmstat, ps, pmap and slabtop on one live screen.')
 		.option('interval', {alias: 'd', type: 'string', describe: `Refresh interval: seconds or a unit (0.5, 2, 90s, 15m; default ${DEFAULT_INTERVAL})`, requiresArg: true})
-		.option('top', {type: 'string', default: '20', describe: 'How many processes to list (a large value lists all)', requiresArg: true})
-		.option('pss-all', {type: 'boolean', default: false, describe: 'Read PSS for every process, not just the largest (takes each one’s mmap lock)'})
-		.option('proc-root', {type: 'string', default: '/proc', describe: 'Where procfs is mounted (a host’s /proc inside a container)', requiresArg: true})
-		.option('sys-root', {type: 'string', default: '/sys', describe: 'Where sysfs is mounted', requiresArg: true})
-		.option('color', {type: 'boolean', default: true, describe: 'Colour output (--no-color, or NO_COLOR, turns it off)'})
+		.option('top', {type: 'string', default: DEFAULTS.top, describe: 'How many processes to list (a large value lists all)', requiresArg: true})
+		.option('pss-all', {type: 'boolean', default: DEFAULTS.pssAll, describe: 'Read PSS for every process, not just the largest (takes each one’s mmap lock)'})
+		.option('proc-root', {type: 'string', default: DEFAULTS.procRoot, describe: 'Where procfs is mounted (a host’s /proc inside a container)', requiresArg: true})
+		.option('sys-root', {type: 'string', default: DEFAULTS.sysRoot, describe: 'Where sysfs is mounted', requiresArg: true})
+		.option('color', {type: 'boolean', default: DEFAULTS.color, describe: 'Colour output (--no-color, or NO_COLOR, turns it off)'})
 		.command(
 			'$0',
 			'The live full-screen view',
@@ -69,47 +115,7 @@ function parser(args: string[]): Argv {
 					.option('pid', {type: 'number', describe: 'Open drilled into this process', requiresArg: true})
 					.option('slab', {type: 'string', describe: 'Open drilled into this slab cache', requiresArg: true})
 					.option('record', {type: 'string', describe: 'Record while watching (as leaktop record FILE)', requiresArg: true}),
-			async argv => {
-				const options = common(argv);
-				if (argv.pid !== undefined && (!Number.isInteger(argv.pid) || argv.pid < 1)) throw new UsageError(`--pid: "${String(argv.pid)}" is not a process id`);
-				if (!process.stdout.isTTY) {
-					process.stderr.write('leaktop: stdout is not a terminal, printing text reports instead (see leaktop batch --help)\n');
-					process.exitCode = await runBatch({...options, json: false, count: Infinity, firstDelayMs: options.intervalMs}, process.stdout, lifetime());
-					return;
-				}
-				const {store, source} = liveStore(options);
-				const initialTarget = argv.pid !== undefined ? {kind: 'process' as const, pid: argv.pid} : argv.slab ? {kind: 'slab' as const, name: argv.slab} : undefined;
-				let recorder: RecordingWriter | null = null;
-				let status: string | undefined;
-				if (argv.record) {
-					store.tick();
-					try {
-						recorder = openRecorder(argv.record, store.current().sample!, undefined, VERSION);
-					} catch (error) {
-						if (error instanceof RecordError) throw new UsageError(`--record: ${error.message}`);
-						throw error;
-					}
-					recorder.append(store.current().sample!);
-					recordEveryTick(store, recorder, message => process.stderr.write(`leaktop: ${message}\n`));
-					status = `● recording to ${argv.record}`;
-				} else {
-					// The first frame does not wait for the first scan of /proc (a recording starts from a full sample).
-					source.deferProcesses();
-				}
-				const {runFullScreen} = await import('./ui/run.js');
-				// Loading the screen's chunk hid CI from Ink again; perf and other children get it back.
-				restoreCiEnvironment();
-				process.exitCode = await runFullScreen({
-					store,
-					color: options.color,
-					initialTarget,
-					status,
-					onExit: () => {
-						source.close();
-						recorder?.close();
-					},
-				});
-			},
+			runLive,
 		)
 		.command(
 			'snapshot',
@@ -234,7 +240,9 @@ async function main(): Promise<void> {
 	restoreCiEnvironment();
 	const args = hideBin(process.argv);
 	try {
-		await parser(args).parseAsync();
+		// What a person types most: no arguments, nothing to parse (yargs takes ~25 ms of the first frame).
+		if (args.length === 0) await runLive(DEFAULTS);
+		else await parser(args).parseAsync();
 	} catch (error) {
 		if (error instanceof UsageError) {
 			process.stderr.write(`leaktop: ${error.message.split('\n')[0]} (see leaktop --help)\n`);

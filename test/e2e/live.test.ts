@@ -80,6 +80,18 @@ test('the live view shows real numbers, finds a spawned process, keys work, q ex
 	}
 });
 
+test('bare `leaktop` (no arguments, no parser) opens the view with the defaults; q exits 0', async () => {
+	const exitFile = join(dir, 'bare.exit');
+	const session = TmuxSession.start('leaktop-e2e-bare', `CI=false node ${CLI}; echo EXIT=$? > ${exitFile}; sleep 60`);
+	try {
+		await session.waitFor(/every 2s\s+\d+ procs[\s\S]*Mem\s+total[\s\S]*Processes [1-9]\d*\/\d+/);
+		session.keys('q');
+		assert.equal(await waitExit(exitFile), 'EXIT=0');
+	} finally {
+		session.kill();
+	}
+});
+
 test('SIGTERM restores the terminal', async () => {
 	const {session, exitFile} = launch('leaktop-e2e-term');
 	try {
