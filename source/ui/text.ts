@@ -20,8 +20,12 @@ function charWidth(code: number): number {
 
 /** Columns a string takes on a terminal. */
 export function stringWidth(text: string): number {
-	let width = 0;
-	for (const char of text) width += charWidth(char.codePointAt(0)!);
+	// Below U+0300 a code unit is a whole code point one column wide: most texts end here.
+	let ascii = 0;
+	while (ascii < text.length && text.charCodeAt(ascii) < 0x300) ascii++;
+	if (ascii === text.length) return ascii;
+	let width = ascii;
+	for (const char of text.slice(ascii)) width += charWidth(char.codePointAt(0)!);
 	return width;
 }
 
