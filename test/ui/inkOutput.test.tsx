@@ -10,7 +10,7 @@ import StockOutput from '../../node_modules/ink/build/output.js';
 import stockMeasureText from '../../node_modules/ink/build/measure-text.js';
 import stockWrapText from '../../node_modules/ink/build/wrap-text.js';
 import stockWidestLine from 'widest-line';
-import Output, {type Operation, type Transformer} from '../../source/ui/ink/output.js';
+import Output, {asciiWidths, type Operation, type Transformer} from '../../source/ui/ink/output.js';
 import measureText, {measureTextCache} from '../../source/ui/ink/measureText.js';
 import wrapText, {wrapTextCache} from '../../source/ui/ink/wrapText.js';
 import widestLine, {widestLineCache} from '../../source/ui/ink/widestLine.js';
@@ -183,6 +183,10 @@ const narrowPiece = fc.oneof(
 	{weight: 1, arbitrary: fc.constantFrom('\u001B[', '\u001B', '\u001B[3x', '\u001B]8;;x\u0007', 'é', '中', '\t', '\u007F', '\u009B31m', '\u2028', '\u25FD', '\u001B[1:2m', '\u001B[?25h', '\u001B[31')},
 );
 const narrowText = fc.array(narrowPiece, {maxLength: 16}).map(parts => parts.join(''));
+
+test('the ASCII width table is string-width\'s', () => {
+	for (let code = 0; code < 128; code++) assert.equal(asciiWidths[code], stringWidth(String.fromCharCode(code)), `U+${code.toString(16)}`);
+});
 
 test('every narrow code point is one grapheme, one column, never joined to its neighbours, for the stock libraries', () => {
 	const narrow: string[] = [];

@@ -9,7 +9,7 @@ import sliceAnsi from 'slice-ansi';
 import stringWidth from 'string-width';
 import {ansiCodesToString, diffAnsiCodes, reduceAnsiCodesIncremental, styledCharsFromTokens, tokenize, type AnsiCode, type StyledChar} from '@alcalzone/ansi-tokenize';
 import {BoundedCache} from './boundedCache.js';
-import {isNarrowSingle, sgrEnd} from './narrow.js';
+import {isNarrowSingle, narrowWidth, sgrEnd} from './narrow.js';
 
 /** What Ink hands to write(), clip() and unclip(): exported for the tests that replay them. */
 export type Transformer = (line: string, index: number) => string;
@@ -32,8 +32,9 @@ const transitionCache = new BoundedCache<string>(2000);
 let previousRows = new Map<string, string>();
 let currentRows = new Map<string, string>();
 
-// string-width of every ASCII character, asked of string-width itself once.
-const asciiWidths = Array.from({length: 128}, (_, code) => stringWidth(String.fromCharCode(code)));
+// string-width of every ASCII character: one for the printable ones, none for controls (tested
+// against string-width; asking it here would build its grapheme segmenter as the screen loads).
+export const asciiWidths = Array.from({length: 128}, (_, code) => (code >= 0x20 && code <= 0x7e ? 1 : 0));
 
 const noStyles: AnsiCode[] = [];
 // The codes of each SGR sequence met, as tokenize splits them; a screen uses a handful.
@@ -96,7 +97,7 @@ const getStringWidth = (text: string): number => {
 	}
 	let cached = widthCache.get(text);
 	if (cached === undefined) {
-		cached = stringWidth(text);
+		cached = narrowWidth(text) ?? stringWidth(text);
 		widthCache.set(text, cached);
 	}
 	return cached;
