@@ -68,11 +68,26 @@ const lazyUnicode = {
 	},
 };
 
-// yargs checks two invariants of its own with node:assert, whose loading costs ~3.5 ms of every start.
-const yargsAssert = {
-	name: 'yargs-assert',
+// What dependencies use node:assert for (yargs' invariants, signal-exit's callback check) costs
+// ~3.5 ms of every start to load; scripts/dependency-assert.mjs does the same checks.
+const dependencyAssert = {
+	name: 'dependency-assert',
 	setup(build) {
-		build.onResolve({filter: /^assert$/}, ({importer}) => (/node_modules[\\/]yargs[\\/]/.test(importer) ? {path: resolve('scripts/yargs-assert.mjs')} : undefined));
+		build.onResolve({filter: /^assert$/}, ({importer}) => (/node_modules[\\/](yargs|signal-exit)[\\/]/.test(importer) ? {path: resolve('scripts/dependency-assert.mjs')} : undefined));
+	},
+};
+
+// terminal-size asks tput or resize only when stdout is no terminal, but its static import loads
+// node:child_process (with net and dgram) into every start of the screen: ~3.5 ms.
+const TERMINAL_SIZE_IMPORT = "import {execFileSync} from 'node:child_process';";
+const lazyChildProcess = {
+	name: 'lazy-child-process',
+	setup(build) {
+		build.onLoad({filter: /node_modules[\\/]terminal-size[\\/]index\.js$/}, ({path}) => {
+			const text = readFileSync(path, 'utf8');
+			if (text.split(TERMINAL_SIZE_IMPORT).length !== 2) throw new Error(`${path}: its child_process import changed; look again at the lazy-child-process plugin`);
+			return {contents: text.replace(TERMINAL_SIZE_IMPORT, "const execFileSync = (...args) => require('node:child_process').execFileSync(...args);"), loader: 'js'};
+		});
 	},
 };
 
@@ -118,7 +133,7 @@ await build({
 			'if (process.stdout.isTTY) { delete process.env.CI; delete process.env.CONTINUOUS_INTEGRATION; }',
 		].join('\n'),
 	},
-	plugins: [yogaWithoutFetch, inkOwn, lazyUnicode, yargsAssert],
+	plugins: [yogaWithoutFetch, inkOwn, lazyUnicode, dependencyAssert, lazyChildProcess],
 	logLevel: 'warning',
 });
 chmodSync(outfile, 0o755);
