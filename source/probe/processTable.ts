@@ -61,6 +61,8 @@ interface Tracked {
 	sample: ProcessSample | null;
 	/** Consecutive statm reads that found the same sizes. */
 	unchangedReads: number;
+	/** The scan that last listed it: the ones a scan did not list are gone. */
+	seenTick: number;
 }
 
 /** stat is re-read every this many ticks (spread over pids) and every tick for detailed processes. */
@@ -94,6 +96,8 @@ export class ProcessScanner {
 	/** Whether st_size of /proc/PID/fd is its descriptor count (Linux ≥ 6.2): decided on first use. */
 	private fdSizeIsCount: boolean | null = null;
 	private listing: string[] | null = null;
+	/** The pids of that listing, parsed once: a quiet box lists the same /proc tick after tick. */
+	private listedPids: number[] = [];
 
 	constructor(
 		private readonly files: Files,
@@ -105,25 +109,28 @@ export class ProcessScanner {
 	scan(options: ScanOptions): Scan {
 		this.tick++;
 		// Listing /proc costs 1-2 ms per thousand processes, and on a quiet box nothing changed.
-		const listing = options.sameProcesses && this.listing ? {ok: true as const, value: this.listing} : this.files.listDir(this.files.procRoot);
-		this.listing = listing.ok ? listing.value : null;
-		if (!listing.ok) return {processes: [], hidden: 0, sources: {processes: listing.reason, pss: listing.reason}};
-		const seen = new Set<number>();
-		const processes: ProcessSample[] = [];
-		let hidden = 0;
-		for (const name of listing.value) {
-			const code = name.charCodeAt(0);
-			if (code < 48 || code > 57) continue;
-			const pid = Number(name);
-			const sample = this.readOne(pid, options.detailPids.has(pid));
-			if (sample) {
-				seen.add(pid);
-				processes.push(sample);
-			} else {
-				hidden++;
+		const reuse = options.sameProcesses && this.listing !== null;
+		const listing = reuse ? {ok: true as const, value: this.listing!} : this.files.listDir(this.files.procRoot);
+		if (!listing.ok) {
+			this.listing = null;
+			return {processes: [], hidden: 0, sources: {processes: listing.reason, pss: listing.reason}};
+		}
+		if (!reuse) {
+			this.listing = listing.value;
+			this.listedPids = [];
+			for (const name of listing.value) {
+				const code = name.charCodeAt(0);
+				if (code >= 48 && code <= 57) this.listedPids.push(Number(name));
 			}
 		}
-		for (const [pid, tracked] of this.tracked) if (!seen.has(pid)) this.forget(pid, tracked);
+		const processes: ProcessSample[] = [];
+		let hidden = 0;
+		for (const pid of this.listedPids) {
+			const sample = this.readOne(pid, options.detailPids.has(pid));
+			if (sample) processes.push(sample);
+			else hidden++;
+		}
+		for (const [pid, tracked] of this.tracked) if (tracked.seenTick !== this.tick) this.forget(pid, tracked);
 		this.readIdentities(processes, options);
 		const pss = this.addDetail(processes, options);
 		return {processes, hidden, sources: {processes: 'ok', pss}};
@@ -184,6 +191,7 @@ export class ProcessScanner {
 			statmLast: null,
 			sample: null,
 			unchangedReads: 0,
+			seenTick: this.tick,
 		};
 		this.tracked.set(pid, tracked);
 		return tracked;
@@ -234,6 +242,8 @@ export class ProcessScanner {
 			if (!tracked) return null;
 			fresh = true;
 		}
+		// A pid that turns out gone is forgotten below, whatever its stamp.
+		tracked.seenTick = this.tick;
 		// Most processes sit still: one whose size has not moved for QUIET_AFTER reads is read every
 		// QUIET_EVERY ticks (its last size carried between), until it moves again. A leak moves every tick.
 		const quiet = !fresh && !detailed && tracked.unchangedReads >= QUIET_AFTER && (this.tick + pid) % QUIET_EVERY !== 0;
@@ -299,13 +309,9 @@ export class ProcessScanner {
 	}
 
 	private addDetail(processes: ProcessSample[], options: ScanOptions): 'ok' | Reason {
-		const user = processes.filter(p => !p.kernelThread && p.state !== 'Z');
-		const byRss = [...user].sort((a, b) => b.rssBytes - a.rssBytes);
-		const chosen = options.pssAll ? byRss : byRss.filter((p, i) => i < options.detailTop || options.detailPids.has(p.pid));
 		// Rows may be shared with the last scan (a quiet process's): detail goes into copies.
-		const copies = new Map(chosen.map(p => [p, {...p}]));
-		for (let i = 0; i < processes.length; i++) processes[i] = copies.get(processes[i]!) ?? processes[i]!;
-		const detail = [...copies.values()];
+		const detail: ProcessSample[] = [];
+		for (const i of chooseDetail(processes, options)) detail.push((processes[i] = {...processes[i]!}));
 		for (const p of detail) {
 			const tracked = this.tracked.get(p.pid)!;
 			// RssAnon, RssFile, RssShmem and VmSwap move with RSS (swapping moves it too): a process
@@ -403,6 +409,41 @@ export class ProcessScanner {
 		}
 		return uid < 0 ? '?' : (this.users.get(uid) ?? String(uid));
 	}
+}
+
+/**
+ * Indices of the rows read in detail, largest RSS first and ties in listing order (as a stable
+ * sort of them all would put them): the detailTop largest live user processes and the focused
+ * ones, or with pssAll all of them. The largest are kept in a short sorted list as the rows go
+ * by, not found by sorting a thousand rows each tick.
+ */
+export function chooseDetail(processes: readonly ProcessSample[], options: Pick<ScanOptions, 'detailTop' | 'detailPids' | 'pssAll'>): number[] {
+	const bySize = (a: number, b: number) => processes[b]!.rssBytes - processes[a]!.rssBytes || a - b;
+	const top: number[] = [];
+	const focused: number[] = [];
+	const keep = options.detailTop;
+	for (let i = 0; i < processes.length; i++) {
+		const p = processes[i]!;
+		if (p.kernelThread || p.state === 'Z') continue;
+		if (options.pssAll) {
+			top.push(i);
+			continue;
+		}
+		// Later rows go after earlier ones of the same size: only a strictly larger one moves up.
+		let at = top.length;
+		while (at > 0 && processes[top[at - 1]!]!.rssBytes < p.rssBytes) at--;
+		if (at < keep) {
+			top.splice(at, 0, i);
+			if (top.length > keep) {
+				const dropped = top.pop()!;
+				if (options.detailPids.has(processes[dropped]!.pid)) focused.push(dropped);
+			}
+		} else if (options.detailPids.has(p.pid)) {
+			focused.push(i);
+		}
+	}
+	if (options.pssAll) return top.sort(bySize);
+	return focused.length === 0 ? top : top.concat(focused).sort(bySize);
 }
 
 function applyStatus(p: ProcessSample, status: ProcStatus): void {

@@ -130,6 +130,8 @@ interface ProcessHistory {
 	seenTick: number;
 	/** The build that has placed it (see processOrder). */
 	orderBuild: number;
+	/** Forgotten (gone for too long): an entry left in processOrder is skipped. */
+	dropped: boolean;
 }
 
 interface CgroupHistory {
@@ -397,6 +399,7 @@ export class Store {
 						row: null,
 						seenTick: -1,
 						orderBuild: -1,
+						dropped: false,
 					};
 					this.processes.set(key, history);
 				}
@@ -422,6 +425,7 @@ export class Store {
 		for (const history of gone.reverse()) {
 			history.exitedAtMs ??= now;
 			if (now - history.exitedAtMs > EXITED_KEEP_MS || ++exited > EXITED_KEEP_MAX) {
+				history.dropped = true;
 				this.processes.delete(history.key);
 				if (this.processByPid.get(history.latest.pid) === history) this.processByPid.delete(history.latest.pid);
 			}
@@ -468,12 +472,12 @@ export class Store {
 		const since = this.latest ? this.latest.monoMs - this.options.growthWindowMs : 0;
 		const minSpanMs = this.minSpanMs();
 		const slope = (series: Series | null) => series?.slopePerMin(since, minSpanMs) ?? null;
-		const processes: ProcessRow[] = [];
+		const live: ProcessHistory[] = [];
 		const exited: ProcessRow[] = [];
 		// In last tick's order: sizes rarely change places, and a nearly sorted array sorts in one pass.
 		const order: ProcessHistory[] = [];
 		const stamp = ++this.builds;
-		for (const h of this.processOrder) if (h.orderBuild !== stamp && this.processes.get(h.key) === h) (h.orderBuild = stamp), order.push(h);
+		for (const h of this.processOrder) if (h.orderBuild !== stamp && !h.dropped) (h.orderBuild = stamp), order.push(h);
 		for (const h of this.processes.values()) if (h.orderBuild !== stamp) (h.orderBuild = stamp), order.push(h);
 		for (const h of order) {
 			const key = h.key;
@@ -507,10 +511,13 @@ export class Store {
 						exitedAtMs: h.exitedAtMs,
 					};
 			h.row = row;
-			(h.exitedAtMs === null ? processes : exited).push(row);
+			if (h.exitedAtMs === null) live.push(h);
+			else exited.push(row);
 		}
-		processes.sort((a, b) => b.sample.rssBytes - a.sample.rssBytes);
-		this.processOrder = processes.map(row => this.processes.get(row.key)!);
+		// Each row's sample is its history's latest: the same stable sort as sorting the rows.
+		live.sort((a, b) => b.latest.rssBytes - a.latest.rssBytes);
+		this.processOrder = live;
+		const processes = live.map(h => h.row!);
 		const slabs: SlabRow[] = [];
 		for (const h of this.slabs.values()) {
 			slabs.push({

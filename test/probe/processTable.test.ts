@@ -2,8 +2,10 @@ import assert from 'node:assert/strict';
 import {cpSync, readdirSync, readFileSync, readlinkSync, writeFileSync} from 'node:fs';
 import {join} from 'node:path';
 import {after, test, type TestContext} from 'node:test';
+import fc from 'fast-check';
 import {Files} from '../../source/probe/files.js';
-import {ProcessScanner, type ScanOptions} from '../../source/probe/processTable.js';
+import {chooseDetail, ProcessScanner, type ScanOptions} from '../../source/probe/processTable.js';
+import type {ProcessSample} from '../../source/probe/sample.js';
 import type {Reason} from '../../source/probe/result.js';
 import {eventfdLeaker, type Child} from '../helpers/children.js';
 import {capturedPids as pids, copyFixture, realFiles, realRoots} from '../helpers/fixtures.js';
@@ -258,4 +260,22 @@ test('live: the fd count of a real process follows its open descriptors (stat of
 	// stdin, stdout, stderr and 50 eventfds: what ls /proc/PID/fd shows.
 	assert.equal(row?.fdCount, readdirSync(`/proc/${leaker.pid}/fd`).length);
 	assert.ok(row!.fdCount! >= 53, `fdCount ${row!.fdCount}`);
+});
+
+test('chooseDetail picks the rows a stable sort of all by RSS would: the largest detailTop, the focused, in that order', () => {
+	// The reference: every live user row sorted by RSS (ties in listing order), then cut.
+	const reference = (rows: ProcessSample[], o: Pick<ScanOptions, 'detailTop' | 'detailPids' | 'pssAll'>) => {
+		const indices = rows.map((_, i) => i).filter(i => !rows[i]!.kernelThread && rows[i]!.state !== 'Z');
+		const byRss = [...indices].sort((a, b) => rows[b]!.rssBytes - rows[a]!.rssBytes);
+		return o.pssAll ? byRss : byRss.filter((i, rank) => rank < o.detailTop || o.detailPids.has(rows[i]!.pid));
+	};
+	const row = fc.record({rss: fc.integer({min: 0, max: 12}), kernelThread: fc.boolean(), zombie: fc.boolean(), focused: fc.boolean()});
+	fc.assert(
+		fc.property(fc.array(row, {maxLength: 60}), fc.nat(25), fc.boolean(), (spec, detailTop, pssAll) => {
+			const rows = spec.map((r, i) => ({pid: 100 + i, rssBytes: r.rss * PAGE, kernelThread: r.kernelThread && !r.zombie, state: r.zombie ? 'Z' : 'S'}) as ProcessSample);
+			const o = {detailTop, pssAll, detailPids: new Set(spec.flatMap((r, i) => (r.focused ? [100 + i] : [])))};
+			assert.deepEqual(chooseDetail(rows, o), reference(rows, o));
+		}),
+		{numRuns: 2000},
+	);
 });
