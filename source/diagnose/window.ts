@@ -33,8 +33,12 @@ const MAX_BUCKETS = 60;
  * a window of 3600 points costs as much as one of 60, and single-sample spikes vanish.
  */
 export function bucketMedians(points: readonly Point[], sinceMs: number, maxBuckets = MAX_BUCKETS): Point[] {
-	const valid: Point[] = [];
-	for (const p of points) if (p.tMs >= sinceMs && Number.isFinite(p.value)) valid.push(p);
+	// Counted first: a window of a few hundred points grown by push leaves its smaller copies behind.
+	let count = 0;
+	for (const p of points) if (p.tMs >= sinceMs && Number.isFinite(p.value)) count++;
+	const valid = new Array<Point>(count);
+	count = 0;
+	for (const p of points) if (p.tMs >= sinceMs && Number.isFinite(p.value)) valid[count++] = p;
 	if (valid.length <= maxBuckets) return valid;
 	const t0 = valid[0]!.tMs;
 	const width = (valid.at(-1)!.tMs - t0) / maxBuckets || 1;

@@ -2,8 +2,8 @@ import {Ring} from './ring.js';
 
 /** One reading of a series: when (monotonic ms) and what. */
 export interface Point {
-	tMs: number;
-	value: number;
+	readonly tMs: number;
+	readonly value: number;
 }
 
 /** Times and values with a fixed capacity: the store's and the drill views' history. NaN = no value. */
@@ -16,6 +16,15 @@ export class Series {
 	private ordered = true;
 	private tailCache: number[] | null = null;
 	private tailLength = 0;
+	/** Values pushed so far: the push number of the i-th point kept is pushes − length + i. */
+	private pushes = 0;
+	/**
+	 * The Point objects the widest recent points() call handed out, and the push number of the
+	 * first: the next call hands the same objects out again and makes only the newer ones (the
+	 * verdict rules read a few hundred points of a dozen series every tick).
+	 */
+	private shared: readonly Point[] = [];
+	private sharedFrom = 0;
 
 	constructor(capacity: number) {
 		this.times = new Ring(capacity);
@@ -31,6 +40,7 @@ export class Series {
 		if (this.tailCache && !(this.tailCache.length === this.tailLength && this.run > this.tailLength)) this.tailCache = null;
 		this.times.push(tMs);
 		this.values.push(v);
+		this.pushes++;
 	}
 
 	/** The newest n values, oldest first; the same array while they do not change (treat it as read-only). */
@@ -88,6 +98,8 @@ export class Series {
 
 	/** Index of the oldest point at or after tMs (length when none), for ordered times. */
 	private firstAtOrAfter(tMs: number): number {
+		// The usual case: the window reaches back past the oldest point kept.
+		if (this.times.length === 0 || this.times.at(0) >= tMs) return 0;
 		let lo = 0;
 		let hi = this.times.length;
 		while (lo < hi) {
@@ -98,12 +110,28 @@ export class Series {
 		return lo;
 	}
 
-	/** Points newer than sinceMs. */
+	/** Points newer than sinceMs (shared with other calls: points are immutable, the array is the caller's). */
 	points(sinceMs = -Infinity): Point[] {
-		const out: Point[] = [];
-		for (let i = 0; i < this.times.length; i++) {
-			const tMs = this.times.at(i);
-			if (tMs >= sinceMs) out.push({tMs, value: this.values.at(i)});
+		if (!this.ordered) {
+			const out: Point[] = [];
+			for (let i = 0; i < this.times.length; i++) {
+				const tMs = this.times.at(i);
+				if (tMs >= sinceMs) out.push({tMs, value: this.values.at(i)});
+			}
+			return out;
+		}
+		const length = this.times.length;
+		const from = this.firstAtOrAfter(sinceMs);
+		const first = this.pushes - length;
+		const out = new Array<Point>(length - from);
+		for (let i = from; i < length; i++) {
+			const k = first + i - this.sharedFrom;
+			out[i - from] = k >= 0 && k < this.shared.length ? this.shared[k]! : {tMs: this.times.at(i), value: this.values.at(i)};
+		}
+		// A narrower call in between (a sparkline) must not evict the verdicts' wider window.
+		if (out.length + 2 >= this.shared.length || this.sharedFrom + this.shared.length < this.pushes - 1) {
+			this.shared = out.slice();
+			this.sharedFrom = first + from;
 		}
 		return out;
 	}

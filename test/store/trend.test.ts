@@ -106,3 +106,47 @@ test('a quiet series hands out the same sparkline array until its values move', 
 	assert.notEqual(series.tail(4), before);
 	assert.deepEqual(series.tail(4), [42, 42, 42, 43]);
 });
+
+test('property: points handed out again (the same objects for the same pushes) equal a fresh filter of the series, push after push', () => {
+	const step = fc.oneof(
+		fc.record({kind: fc.constant('push' as const), dt: fc.integer({min: -3, max: 5}), value: fc.oneof(fc.integer({min: -5, max: 5}), fc.constant(Number.NaN))}),
+		fc.record({kind: fc.constant('read' as const), back: fc.oneof(fc.integer({min: -2, max: 40}), fc.constant(Infinity))}),
+	);
+	fc.assert(
+		fc.property(fc.integer({min: 1, max: 12}), fc.array(step, {maxLength: 80}), (capacity, steps) => {
+			const series = new Series(capacity);
+			const kept: Array<{tMs: number; value: number}> = [];
+			let t = 0;
+			for (const s of steps) {
+				if (s.kind === 'push') {
+					t += s.dt;
+					series.push(t, s.value);
+					kept.push({tMs: t, value: s.value});
+					if (kept.length > capacity) kept.shift();
+					continue;
+				}
+				const since = t - s.back;
+				const got = series.points(since);
+				assert.deepEqual(got, kept.filter(p => p.tMs >= since));
+				got.length = 0; // The array is the caller's: emptying it must not touch the next call's.
+			}
+			assert.deepEqual(series.points(), kept);
+		}),
+		{numRuns: 3000},
+	);
+});
+
+test('points of a series read tick after tick are the same objects: only the new ones are made', () => {
+	const series = new Series(100);
+	for (let i = 0; i < 50; i++) series.push(i * 1000, i);
+	const before = series.points(10_000);
+	series.push(50_000, 50);
+	const after = series.points(11_000);
+	assert.equal(after.length, before.length);
+	for (let i = 0; i < after.length - 1; i++) assert.equal(after[i], before[i + 1]);
+	// A narrower read in between (a sparkline) does not evict the wider window.
+	series.points(45_000);
+	series.push(51_000, 51);
+	const third = series.points(12_000);
+	for (let i = 0; i < third.length - 1; i++) assert.equal(third[i], after[i + 1]);
+});
