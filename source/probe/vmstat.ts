@@ -3,15 +3,39 @@ import type {KernelStat, Pressure, PressureLine} from './sample.js';
 /** /proc/vmstat → every counter. Lines that are not `name number` are skipped. */
 export function parseVmstat(text: string): Record<string, number> {
 	const result: Record<string, number> = {};
-	const lines = text.split('\n');
-	if (!text.endsWith('\n')) lines.pop();
-	for (const line of lines) {
-		const match = /^(\w+)\s+(-?\d+)\s*$/.exec(line);
+	// ~180 lines a tick: the kernel's own `name 123` form is read by hand, anything else by the regex.
+	for (let start = 0, end = text.indexOf('\n'); end !== -1; start = end + 1, end = text.indexOf('\n', start)) {
+		const space = plainCounterSpace(text, start, end);
+		if (space !== -1) {
+			const value = Number(text.slice(space + 1, end));
+			if (Number.isSafeInteger(value)) result[text.slice(start, space)] = value;
+			continue;
+		}
+		const match = /^(\w+)\s+(-?\d+)\s*$/.exec(text.slice(start, end));
 		if (!match) continue;
 		const value = Number(match[2]);
 		if (Number.isSafeInteger(value)) result[match[1]!] = value;
 	}
 	return result;
+}
+
+/** Where the one space of a `[A-Za-z0-9_]+ -?[0-9]+` line text[start..end) is, or -1 for any other line. */
+function plainCounterSpace(text: string, start: number, end: number): number {
+	let i = start;
+	for (; i < end; i++) {
+		const c = text.charCodeAt(i);
+		if (!((c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 95)) break;
+	}
+	if (i === start || i >= end || text.charCodeAt(i) !== 32) return -1;
+	const space = i;
+	i++;
+	if (i < end && text.charCodeAt(i) === 45) i++;
+	const digits = i;
+	for (; i < end; i++) {
+		const c = text.charCodeAt(i);
+		if (c < 48 || c > 57) return -1;
+	}
+	return i > digits ? space : -1;
 }
 
 /** /proc/stat → the aggregate cpu line, intr total, ctxt, procs_running/blocked, btime. */

@@ -73,3 +73,22 @@ test('property: arbitrary text or bytes never throw', () => {
 	const statLine = fc.tuple(fc.constantFrom('cpu', 'cpu0', 'intr', 'ctxt', 'btime', 'procs_running', 'some', 'full'), fc.array(fc.oneof(fc.nat(), fc.constant(-1), fc.constant('avg10=x'), fc.constant('total=5')), {maxLength: 11}));
 	fc.assert(fc.property(fc.array(statLine, {maxLength: 8}), lines => check(lines.map(([k, v]) => `${k} ${v.join(' ')}\n`).join(''))), {numRuns: 300});
 });
+
+test('property: parseVmstat reads the kernel form by hand exactly as the line regex does, odd lines included', () => {
+	const reference = (text: string) => {
+		const result: Record<string, number> = {};
+		const lines = text.split('\n');
+		if (!text.endsWith('\n')) lines.pop();
+		for (const line of lines) {
+			const match = /^(\w+)\s+(-?\d+)\s*$/.exec(line);
+			if (!match) continue;
+			const value = Number(match[2]);
+			if (Number.isSafeInteger(value)) result[match[1]!] = value;
+		}
+		return result;
+	};
+	const piece = fc.constantFrom('nr_free_pages', 'pgscan_kswapd', 'a', '_', 'Zz9', '__proto__', ' ', '  ', '\t', '\r', '\u00a0', '\u2028', '-', '--', '0', '007', '12345678901234567890', '9007199254740993', 'x-y', 'é', '\n', '1e3', '+1');
+	fc.assert(fc.property(fc.array(piece, {maxLength: 40}), pieces => assert.deepEqual(parseVmstat(pieces.join('')), reference(pieces.join('')))), {numRuns: 5000});
+	const text = real('vmstat');
+	assert.deepEqual(parseVmstat(text), reference(text));
+});
