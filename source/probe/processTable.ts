@@ -130,7 +130,10 @@ export class ProcessScanner {
 			if (sample) processes.push(sample);
 			else hidden++;
 		}
-		for (const [pid, tracked] of this.tracked) if (tracked.seenTick !== this.tick) this.forget(pid, tracked);
+		// forEach, not for-of: no [pid, tracked] pair made per process per tick.
+		this.tracked.forEach((tracked, pid) => {
+			if (tracked.seenTick !== this.tick) this.forget(pid, tracked);
+		});
 		this.readIdentities(processes, options);
 		const pss = this.addDetail(processes, options);
 		return {processes, hidden, sources: {processes: 'ok', pss}};
