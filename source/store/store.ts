@@ -213,6 +213,10 @@ export class Store {
 	}
 
 	ingest(sample: Sample): void {
+		// A sample without its processes (the live view's first frame, LiveSource.deferProcesses) is
+		// shown, then forgotten: histories start with the next one, so "since start" leaves out what
+		// leaktop's own first scan of /proc costs the kernel (~8 KiB of slab per process kept open).
+		if (this.latest?.sources.processes === 'PENDING') this.reset();
 		this.previous = this.latest;
 		this.latest = sample;
 		this.ticks++;
@@ -259,7 +263,7 @@ export class Store {
 		}
 		this.drill?.ingest(sample);
 		this.snapshot = this.build(free, kernel, rates);
-		if (this.analyze) this.snapshot.findings = this.analyze(this, this.snapshot);
+		if (this.analyze && sample.sources.processes !== 'PENDING') this.snapshot.findings = this.analyze(this, this.snapshot);
 		this.source.focus?.(this.focusPids());
 		for (const listener of this.listeners) listener();
 	}

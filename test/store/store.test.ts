@@ -211,3 +211,21 @@ test('start() ticks on a timer and stop() ends it (injectable source, short inte
 	await new Promise(resolve => setTimeout(resolve, 30));
 	assert.equal(stopped.getSnapshot().ticks, 0, 'stop() before the first tick: no tick at all');
 });
+
+test('a sample without its processes (the first frame) is shown, then forgotten: the next one starts the history', () => {
+	let analyzed = 0;
+	const store = newStore({analyze: () => (analyzed++, [])});
+	const light = sampleAt({sec: 0, slabs: [slabSample('kmalloc-cg-4k', 10)]});
+	store.ingest({...light, sources: {...light.sources, processes: 'PENDING', pss: 'PENDING'}});
+	assert.equal(store.getSnapshot().ticks, 1);
+	assert.equal(store.getSnapshot().free!.totalBytes, 8192 * MiB, 'the first frame has its numbers');
+	assert.equal(analyzed, 0, 'no verdicts from a sample without processes');
+	// leaktop's own first scan of /proc grew a slab cache between the two samples.
+	store.ingest(sampleAt({sec: 0.2, slabs: [slabSample('kmalloc-cg-4k', 500)], processes: [processSample(7, {rssBytes: 100 * MiB})]}));
+	const s = store.getSnapshot();
+	assert.equal(s.ticks, 1, 'history starts with the full sample');
+	assert.equal(s.slabs[0]!.sizeDeltaBytes, 0, 'no growth "since start" from leaktop\'s own scan');
+	assert.equal(s.processes.length, 1);
+	assert.equal(s.rates, null, 'no rates across the forgotten sample');
+	assert.equal(analyzed, 1);
+});
