@@ -28,13 +28,9 @@ export function readUptime(files: Files): number | null {
 
 /** Node has no getpagesize(); the kernel states it per mapping in smaps. */
 function readPageSize(files: Files): number {
-	let pageSize = 4096;
-	let found = false;
-	files.forEachLine(files.proc('self/smaps'), line => {
-		if (found || !line.startsWith('KernelPageSize:')) return;
-		found = true;
-		const kib = Number.parseInt(line.slice(15), 10);
-		if (kib > 0) pageSize = kib * 1024;
-	});
-	return pageSize;
+	// The first mapping says it: reading only the start of smaps spares the kernel formatting all of
+	// leaktop's ~100 mappings (~7 ms of the first frame).
+	const head = files.readText(files.proc('self/smaps'), 4096);
+	const kib = head.ok ? Number.parseInt(/^KernelPageSize:\s*(\d+)/m.exec(head.value)?.[1] ?? '', 10) : Number.NaN;
+	return kib > 0 ? kib * 1024 : 4096;
 }
