@@ -39,52 +39,48 @@ export const asciiWidths = Array.from({length: 128}, (_, code) => (code >= 0x20 
 const noStyles: AnsiCode[] = [];
 // The codes of each SGR sequence met, as tokenize splits them; a screen uses a handful.
 const sgrCache = new BoundedCache<AnsiCode[]>(500);
-// Unstyled characters are shared: a StyledChar is never changed once made.
-const plainChars = new Map<number, StyledChar>();
+
+// Styles after an SGR sequence, by the styles before it and the sequence: the same few every frame.
+const appliedCache = new BoundedCache<AnsiCode[]>(500);
+
+/** reduceAnsiCodesIncremental(styles, codes of sgr), one array per distinct answer. */
+const applySgr = (styles: AnsiCode[], sgr: string): AnsiCode[] => {
+	const before = styleKey(styles);
+	const key = `${before.length}:${before}${sgr}`;
+	let applied = appliedCache.get(key);
+	if (applied === undefined) {
+		let codes = sgrCache.get(sgr);
+		if (codes === undefined) {
+			codes = tokenize(sgr) as AnsiCode[];
+			sgrCache.set(sgr, codes);
+		}
+		applied = reduceAnsiCodesIncremental(styles, codes);
+		appliedCache.set(key, applied);
+	}
+	return applied;
+};
 
 /**
- * styledCharsFromTokens(tokenize(line)) for a line of narrow single characters and SGR sequences
- * (nearly every line leaktop draws), without the grapheme segmenter and with one styles array per
- * run of equally styled characters; undefined for any other line, which takes the stock path.
+ * Whether tokenize would read `line` as narrow single characters and SGR sequences (nearly every line
+ * leaktop draws): then each character is one cell and needs no grapheme segmenter.
  */
-const narrowStyledChars = (line: string): StyledChar[] | undefined => {
-	const chars: StyledChar[] = [];
-	let styles: AnsiCode[] = noStyles;
+const isNarrowLine = (line: string): boolean => {
 	for (let i = 0; i < line.length; i++) {
 		const code = line.charCodeAt(i);
 		if (code === 0x1b) {
 			// Links and other escapes take the stock path.
 			const end = sgrEnd(line, i);
-			if (end === -1) return undefined;
-			const sgr = line.slice(i, end + 1);
-			let codes = sgrCache.get(sgr);
-			if (codes === undefined) {
-				codes = tokenize(sgr) as AnsiCode[];
-				sgrCache.set(sgr, codes);
-			}
-			styles = reduceAnsiCodesIncremental(styles, codes);
+			if (end === -1) return false;
 			i = end;
-			continue;
-		}
-		if (!isNarrowSingle(code)) return undefined;
-		if (styles.length > 0) {
-			chars.push({type: 'char', value: line[i]!, fullWidth: false, styles});
-			continue;
-		}
-		let plain = plainChars.get(code);
-		if (plain === undefined) {
-			plain = {type: 'char', value: line[i]!, fullWidth: false, styles: noStyles};
-			plainChars.set(code, plain);
-		}
-		chars.push(plain);
+		} else if (!isNarrowSingle(code)) return false;
 	}
-	return chars;
+	return true;
 };
 
 const getStyledChars = (line: string): StyledChar[] => {
 	let cached = currentChars.get(line);
 	if (cached === undefined) {
-		cached = previousChars.get(line) ?? narrowStyledChars(line) ?? styledCharsFromTokens(tokenize(line));
+		cached = previousChars.get(line) ?? styledCharsFromTokens(tokenize(line));
 		currentChars.set(line, cached);
 	}
 	return cached;
@@ -149,47 +145,104 @@ const opening = (styles: AnsiCode[], key: string): string => {
 	return cached;
 };
 
-/** styledCharsToString(cells).trimEnd(), with each distinct style transition computed once. */
-const encodeRow = (cells: StyledChar[]): string => {
-	let text = '';
+// The row being built, a character and a style per cell: arrays kept from row to row, so that a row
+// costs no object per cell. Cells past `rowLength` are left over from a longer row.
+const rowValues: string[] = [];
+const rowStyles: AnsiCode[][] = [];
+let rowLength = 0;
+
+const setCell = (x: number, value: string, styles: AnsiCode[]): void => {
+	rowValues[x] = value;
+	rowStyles[x] = styles;
+	if (x >= rowLength) rowLength = x + 1;
+};
+
+/** Puts a character from stock's styled characters at x, with the empty cells a wide one covers; returns the next x. */
+const putStyledChar = (x: number, character: StyledChar): number => {
+	setCell(x, character.value, character.styles);
+	const characterWidth = Math.max(1, getStringWidth(character.value));
+	for (let index = 1; index < characterWidth; index++) setCell(x + index, '', character.styles);
+	return x + characterWidth;
+};
+
+/** Puts a narrow line (see isNarrowLine) at x: a cell per character, the styles its SGR codes leave. */
+const putNarrowLine = (x: number, line: string): void => {
+	let styles = noStyles;
+	for (let i = 0; i < line.length; i++) {
+		if (line.charCodeAt(i) === 0x1b) {
+			const end = sgrEnd(line, i);
+			styles = applySgr(styles, line.slice(i, end + 1));
+			i = end;
+		} else setCell(x++, line[i]!, styles);
+	}
+};
+
+// The pieces of the row being encoded, kept between rows: join makes the only new string.
+const pieces: string[] = [];
+
+/** styledCharsToString of the row's cells, trimEnd()ed, with each distinct style transition computed once. */
+const encodeRow = (): string => {
+	pieces.length = 0;
 	let previous: AnsiCode[] = noStyles;
 	let previousKey = '';
-	for (let i = 0; i < cells.length; i++) {
-		const cell = cells[i]!;
-		const key = styleKey(cell.styles);
-		if (i === 0) text += opening(cell.styles, key);
-		else if (key !== previousKey) text += transition(previous, previousKey, cell.styles, key);
-		text += cell.value;
-		previous = cell.styles;
+	for (let i = 0; i < rowLength; i++) {
+		const styles = rowStyles[i]!;
+		// Cells of one run share their styles array.
+		const key = styles === previous ? previousKey : styleKey(styles);
+		if (i === 0) pieces.push(opening(styles, key));
+		else if (key !== previousKey) pieces.push(transition(previous, previousKey, styles, key));
+		pieces.push(rowValues[i]!);
+		previous = styles;
 		previousKey = key;
 	}
-	if (cells.length > 0 && previousKey !== '') text += transition(previous, previousKey, noStyles, '');
-	return text.trimEnd();
+	if (rowLength > 0 && previousKey !== '') pieces.push(transition(previous, previousKey, noStyles, ''));
+	return pieces.join('').trimEnd();
+};
+
+/** Builds one row from its placements exactly as stock get() does, then encodes it. */
+const buildRow = (width: number, xs: number[], lines: string[]): string => {
+	for (let p = 0; p < xs.length; p++) {
+		const x = xs[p]!;
+		if (!Number.isInteger(x) || x < 0 || x > width) return buildRowWithHoles(width, xs, lines);
+	}
+	// Every write starts inside the row or just past it, so the cells stay contiguous.
+	for (let x = 0; x < width; x++) {
+		rowValues[x] = ' ';
+		rowStyles[x] = noStyles;
+	}
+	rowLength = width;
+	for (let p = 0; p < xs.length; p++) {
+		const line = lines[p]!;
+		if (isNarrowLine(line)) {
+			putNarrowLine(xs[p]!, line);
+			continue;
+		}
+		let offsetX = xs[p]!;
+		for (const character of getStyledChars(line)) offsetX = putStyledChar(offsetX, character);
+	}
+	return encodeRow();
 };
 
 const blank: StyledChar = {type: 'char', value: ' ', fullWidth: false, styles: noStyles};
 
-/** Builds one row from its placements exactly as stock get() does, then encodes it. */
-const buildRow = (width: number, xs: number[], lines: string[]): string => {
+/**
+ * A row with a write at a negative, fractional or far-right x: stock's array then has holes or
+ * non-index properties, which it drops (see ink PR 564). Done as stock does, then encoded.
+ */
+const buildRowWithHoles = (width: number, xs: number[], lines: string[]): string => {
 	const row: StyledChar[] = new Array<StyledChar>(width).fill(blank);
-	// Writes past the right edge leave holes, and writes at negative or fractional x leave
-	// non-index properties; stock drops both (see ink PR 564), with a copy no other row needs.
-	let holes = false;
 	for (let p = 0; p < xs.length; p++) {
 		let offsetX = xs[p]!;
-		if (!Number.isInteger(offsetX) || offsetX < 0 || offsetX > row.length) holes = true;
 		for (const character of getStyledChars(lines[p]!)) {
 			row[offsetX] = character;
 			const characterWidth = Math.max(1, getStringWidth(character.value));
-			if (characterWidth > 1) {
-				for (let index = 1; index < characterWidth; index++) {
-					row[offsetX + index] = {type: 'char', value: '', fullWidth: false, styles: character.styles};
-				}
-			}
+			for (let index = 1; index < characterWidth; index++) row[offsetX + index] = {type: 'char', value: '', fullWidth: false, styles: character.styles};
 			offsetX += characterWidth;
 		}
 	}
-	return encodeRow(holes ? row.filter(item => item !== undefined) : row);
+	rowLength = 0;
+	for (const character of row.filter(item => item !== undefined)) setCell(rowLength, character.value, character.styles);
+	return encodeRow();
 };
 
 /** Ink's virtual screen: components write text at positions, get() returns the screen. */
