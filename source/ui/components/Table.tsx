@@ -1,6 +1,7 @@
 import {Box, Text} from 'ink';
 import {memo, type ReactNode} from 'react';
 import {formatRatePerMin} from '../../units.js';
+import {BoundedCache} from '../ink/boundedCache.js';
 import {clip, fit} from '../text.js';
 import type {Theme} from '../theme.js';
 import {useTheme} from '../ThemeContext.js';
@@ -75,7 +76,7 @@ function TableImpl<T>({columns, rows, rowKey, selected, offset, height, width, f
 				// Narrower than the columns: each row is cut at the edge, as one line.
 				visible.map((row, i) => (
 					<Text key={rowKey(row)} inverse={i === selectedAt && theme.inverse} wrap="truncate">
-						{i === selectedAt ? fit(cells(columns, row, widthOf).join(' '), width) : clip(cells(columns, row, widthOf).join(' '), width)}
+						{i === selectedAt ? fit(cellLine(columns, row, widthOf), width) : clip(cellLine(columns, row, widthOf), width)}
 					</Text>
 				))
 			)}
@@ -105,8 +106,38 @@ function columnRuns<T>(columns: Column<T>[], widthOf: (c: Column<T>) => number):
 	return runs;
 }
 
-function cells<T>(columns: Column<T>[], row: T, widthOf: (c: Column<T>) => number): string[] {
-	return columns.map(c => fit(c.cell(row), widthOf(c), c.align));
+// Fitted cells by width and alignment, then by text: most cells (pid, user, command, most sizes) read
+// the same as in the last frame, and fitting them again made a few strings each, every frame.
+const fittedCells = new Map<number, BoundedCache<string>>();
+
+function fitCell(text: string, width: number, align: 'left' | 'right' | undefined): string {
+	const slot = width * 2 + (align === 'right' ? 1 : 0);
+	let cache = fittedCells.get(slot);
+	if (cache === undefined) {
+		cache = new BoundedCache<string>(1000);
+		fittedCells.set(slot, cache);
+	}
+	let cell = cache.get(text);
+	if (cell === undefined) {
+		cell = fit(text, width, align);
+		cache.set(text, cell);
+	}
+	return cell;
+}
+
+// The cells of the line being joined, kept between calls: join makes the only new string.
+const lineCells: string[] = [];
+
+/** A row's cells of these columns, fitted and joined by single spaces. */
+function cellLine<T>(columns: Column<T>[], row: T, widthOf: (c: Column<T>) => number): string {
+	lineCells.length = 0;
+	for (const c of columns) lineCells.push(fitCell(c.cell(row), widthOf(c), c.align));
+	return lineCells.join(' ');
+}
+
+function toned<T>(columns: Column<T>[], row: T): boolean {
+	for (const c of columns) if (c.tone?.(row)) return true;
+	return false;
 }
 
 /**
@@ -122,35 +153,44 @@ function runLines<T>(
 	theme: Theme,
 ): ReactNode[] {
 	const out: ReactNode[] = [];
-	let plain = '';
-	rows.forEach((row, i) => {
-		if (i > 0) plain += '\n';
+	// Pieces of the plain text since the last span, joined once.
+	const plain: string[] = [];
+	const flush = () => {
+		const text = plain.join('');
+		plain.length = 0;
+		if (text !== '') out.push(text);
+	};
+	for (let i = 0; i < rows.length; i++) {
+		const row = rows[i]!;
+		if (i > 0) plain.push('\n');
 		if (i === selectedAt) {
-			const line = cells(run.columns, row, widthOf).join(' ');
+			const line = cellLine(run.columns, row, widthOf);
+			flush();
 			// The selected row is a full-width bar; the others need no trailing spaces.
-			out.push(plain, <Text key={`s${i}`} inverse={theme.inverse}>{run.last ? fit(line, width - run.x) : `${line} `}</Text>);
-			plain = '';
-			return;
+			out.push(<Text key={`s${i}`} inverse={theme.inverse}>{run.last ? fit(line, width - run.x) : `${line} `}</Text>);
+			continue;
 		}
-		const toned = run.columns.some(c => c.tone?.(row));
-		if (!toned) {
-			const line = cells(run.columns, row, widthOf).join(' ');
-			plain += run.last ? line.trimEnd() : `${line} `;
-			return;
+		if (!toned(run.columns, row)) {
+			const line = cellLine(run.columns, row, widthOf);
+			if (run.last) plain.push(line.trimEnd());
+			else plain.push(line, ' ');
+			continue;
 		}
-		run.columns.forEach((c, j) => {
+		for (let j = 0; j < run.columns.length; j++) {
+			const c = run.columns[j]!;
 			const tone = c.tone?.(row);
-			const cell = fit(c.cell(row), widthOf(c), c.align) + (j < run.columns.length - 1 || !run.last ? ' ' : '');
+			const cell = fitCell(c.cell(row), widthOf(c), c.align);
+			const separator = j < run.columns.length - 1 || !run.last ? ' ' : '';
 			if (!tone) {
-				plain += cell;
-				return;
+				plain.push(cell, separator);
+				continue;
 			}
-			out.push(plain, <Text key={`${i}:${j}`} color={theme[tone]}>{cell}</Text>);
-			plain = '';
-		});
-	});
-	out.push(plain);
-	return out.filter(part => part !== '');
+			flush();
+			out.push(<Text key={`${i}:${j}`} color={theme[tone]}>{cell + separator}</Text>);
+		}
+	}
+	flush();
+	return out;
 }
 
 export const Table = memo(TableImpl) as typeof TableImpl;
