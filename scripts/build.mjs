@@ -19,17 +19,18 @@ const yogaWithoutFetch = {
 	},
 };
 
-// Ink's per-frame screen assembly and its text caches, replaced by source/ui/ink/ (same screen bytes,
-// ~20 ms less per 120x40 frame, caches bounded for a program that runs for days). They were written
-// against Ink's private build files of one version: another version must be looked at again.
+// Ink's per-frame screen assembly, its text caches and its text squashing, replaced by source/ui/ink/
+// (same screen bytes, ~20 ms less per 120x40 frame, caches bounded for a program that runs for days).
+// They were written against Ink's private build files of one version: another version must be looked
+// at again.
 const INK_VERSION = '6.8.0';
-const INK_OWN = {'./output.js': 'output.ts', './measure-text.js': 'measureText.ts', './wrap-text.js': 'wrapText.ts', 'widest-line': 'widestLine.ts'};
+const INK_OWN = {'./output.js': 'output.ts', './measure-text.js': 'measureText.ts', './wrap-text.js': 'wrapText.ts', './squash-text-nodes.js': 'squashTextNodes.ts', 'widest-line': 'widestLine.ts'};
 const inkOwn = {
 	name: 'ink-own',
 	setup(build) {
 		const {version} = JSON.parse(readFileSync('node_modules/ink/package.json', 'utf8'));
 		if (version !== INK_VERSION) throw new Error(`ink ${version} is installed, source/ui/ink/ replaces files of ink ${INK_VERSION}: compare them with node_modules/ink/build/ and update INK_VERSION`);
-		build.onResolve({filter: /^(\.\/(output|measure-text|wrap-text)\.js|widest-line)$/}, ({path, importer}) => {
+		build.onResolve({filter: /^(\.\/(output|measure-text|wrap-text|squash-text-nodes)\.js|widest-line)$/}, ({path, importer}) => {
 			if (!/node_modules[\\/]ink[\\/]build[\\/][^\\/]+\.js$/.test(importer)) return undefined;
 			return {path: resolve('source/ui/ink', INK_OWN[path])};
 		});

@@ -1,4 +1,4 @@
-// source/ui/ink/ replaces Ink 6.8.0's output.js, measure-text.js, wrap-text.js and its widest-line
+// source/ui/ink/ replaces Ink 6.8.0's output.js, measure-text.js, wrap-text.js, squash-text-nodes.js and its widest-line
 // in the bundle; every result here is compared with the stock file it replaces.
 import assert from 'node:assert/strict';
 import {EventEmitter} from 'node:events';
@@ -10,10 +10,12 @@ import StockOutput from '../../node_modules/ink/build/output.js';
 import stockMeasureText from '../../node_modules/ink/build/measure-text.js';
 import stockWrapText from '../../node_modules/ink/build/wrap-text.js';
 import stockWidestLine from 'widest-line';
+import stockSanitizeAnsi from '../../node_modules/ink/build/sanitize-ansi.js';
 import Output, {asciiWidths, type Operation, type Transformer} from '../../source/ui/ink/output.js';
 import measureText, {measureTextCache} from '../../source/ui/ink/measureText.js';
 import wrapText, {wrapTextCache} from '../../source/ui/ink/wrapText.js';
 import widestLine, {widestLineCache} from '../../source/ui/ink/widestLine.js';
+import {keptWhole, sanitizeAnsi} from '../../source/ui/ink/squashTextNodes.js';
 import {BoundedCache} from '../../source/ui/ink/boundedCache.js';
 import {isNarrowSingle} from '../../source/ui/ink/narrow.js';
 import {tokenize} from '@alcalzone/ansi-tokenize';
@@ -276,4 +278,18 @@ test('the text caches stay bounded however many different texts are drawn', () =
 		cache.set(String(i), i);
 	}
 	assert.ok(cache.size <= 20);
+});
+
+test('sanitizeAnsi gives stock results for any text, and keeps whole exactly the texts stock keeps whole', () => {
+	const control = fc.constantFrom('\u001B[?25h', '\u001B[2J', '\u001B[1:2m', '\u001B[3 m', '\u001B[<5m', '\u001B[31', '\u009B31m', '\u009D8;;x\u0007', '\u0085', '\u001B]8;;x\u001B\\', '\u001BM', '\u001B\u001B', '\u001B[', '\u001B');
+	const mixed = fc.array(fc.oneof({weight: 4, arbitrary: fc.oneof(text, narrowText)}, {weight: 1, arbitrary: control}), {maxLength: 6}).map(parts => parts.join(''));
+	fc.assert(
+		fc.property(fc.oneof(text, narrowText, mixed, fc.string({unit: 'binary'})), sample => {
+			assert.equal(sanitizeAnsi(sample), stockSanitizeAnsi(sample));
+			if (keptWhole(sample)) assert.equal(stockSanitizeAnsi(sample), sample);
+		}),
+		{numRuns: 2000},
+	);
+	assert.equal(keptWhole('\u001B[1;31mRSS\u001B[39m\u001B[22m 12M'), true);
+	assert.equal(keptWhole('\u001B[?25h'), false);
 });
