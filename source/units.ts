@@ -20,19 +20,20 @@ export function parseSizeBytes(text: string | number): number | null {
 	return Number.isFinite(bytes) ? bytes : null;
 }
 
+const BYTE_UNITS = ['B', 'K', 'M', 'G', 'T', 'P'];
+
 /** Bytes in the style of top/htop: 1023B, 12.3K, 512M, 1.50G; "n/a" for a missing value. */
 export function formatBytes(bytes: number | null | undefined): string {
 	if (bytes === null || bytes === undefined || !Number.isFinite(bytes)) return 'n/a';
 	const sign = bytes < 0 ? '-' : '';
 	let value = Math.abs(bytes);
-	const units = ['B', 'K', 'M', 'G', 'T', 'P'];
 	let unit = 0;
-	while (value >= 1024 && unit < units.length - 1) {
+	while (value >= 1024 && unit < BYTE_UNITS.length - 1) {
 		value /= 1024;
 		unit++;
 	}
 	const digits = unit === 0 || value >= 100 ? 0 : value >= 10 ? 1 : 2;
-	return `${sign}${value.toFixed(digits)}${units[unit]}`;
+	return `${sign}${value.toFixed(digits)}${BYTE_UNITS[unit]}`;
 }
 
 /** A signed rate per minute, e.g. "+1.02M/min"; "n/a" when unknown. */
