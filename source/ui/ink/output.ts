@@ -60,23 +60,6 @@ const applySgr = (styles: AnsiCode[], sgr: string): AnsiCode[] => {
 	return applied;
 };
 
-/**
- * Whether tokenize would read `line` as narrow single characters and SGR sequences (nearly every line
- * leaktop draws): then each character is one cell and needs no grapheme segmenter.
- */
-const isNarrowLine = (line: string): boolean => {
-	for (let i = 0; i < line.length; i++) {
-		const code = line.charCodeAt(i);
-		if (code === 0x1b) {
-			// Links and other escapes take the stock path.
-			const end = sgrEnd(line, i);
-			if (end === -1) return false;
-			i = end;
-		} else if (!isNarrowSingle(code)) return false;
-	}
-	return true;
-};
-
 const getStyledChars = (line: string): StyledChar[] => {
 	let cached = currentChars.get(line);
 	if (cached === undefined) {
@@ -165,7 +148,7 @@ const putStyledChar = (x: number, character: StyledChar): number => {
 	return x + characterWidth;
 };
 
-/** Puts a narrow line (see isNarrowLine) at x: a cell per character, the styles its SGR codes leave. */
+/** Puts a narrow line (one narrowWidth measures: nearly every line leaktop draws) at x: a cell per character, the styles its SGR codes leave. */
 const putNarrowLine = (x: number, line: string): void => {
 	let styles = noStyles;
 	for (let i = 0; i < line.length; i++) {
@@ -213,7 +196,8 @@ const buildRow = (width: number, xs: number[], lines: string[]): string => {
 	rowLength = width;
 	for (let p = 0; p < xs.length; p++) {
 		const line = lines[p]!;
-		if (isNarrowLine(line)) {
+		// Narrow single characters and SGR codes: each character is one cell, no grapheme segmenter.
+		if (narrowWidth(line) !== undefined) {
 			putNarrowLine(xs[p]!, line);
 			continue;
 		}
