@@ -65,6 +65,8 @@ test('the live view shows real numbers, finds a spawned process, keys work, q ex
 		session.keys('?');
 		await session.waitFor(/leaktop keys/);
 		session.keys('Escape');
+		// Esc and Tab read together are one key, Alt-Tab, as in any terminal: wait for the help to close.
+		await session.waitFor(/▶ Processes/);
 		session.keys('Tab');
 		await session.waitFor(/▶ Slab caches/);
 		session.keys('f');
