@@ -9,7 +9,8 @@ import sliceAnsi from 'slice-ansi';
 import stringWidth from 'string-width';
 import {ansiCodesToString, diffAnsiCodes, reduceAnsiCodesIncremental, styledCharsFromTokens, tokenize, type AnsiCode, type StyledChar} from '@alcalzone/ansi-tokenize';
 import {BoundedCache} from './boundedCache.js';
-import {isNarrowSingle, narrowWidth, sgrEnd} from './narrow.js';
+import {narrowWidth, sgrEnd} from './narrow.js';
+import widestLine from './widestLine.js';
 
 /** What Ink hands to write(), clip() and unclip(): exported for the tests that replay them. */
 export type Transformer = (line: string, index: number) => string;
@@ -25,7 +26,6 @@ export type Operation =
 let previousChars = new Map<string, StyledChar[]>();
 let currentChars = new Map<string, StyledChar[]>();
 const widthCache = new BoundedCache<number>(4000);
-const blockWidthCache = new BoundedCache<number>(2000);
 // Style transitions seen so far, by the pair of style keys; the set of styles on a screen is small.
 const transitionCache = new BoundedCache<string>(2000);
 // Finished rows of the frame being built and of the previous one, by row signature.
@@ -78,17 +78,6 @@ const getStringWidth = (text: string): number => {
 	if (cached === undefined) {
 		cached = narrowWidth(text) ?? stringWidth(text);
 		widthCache.set(text, cached);
-	}
-	return cached;
-};
-
-const getWidestLine = (text: string): number => {
-	let cached = blockWidthCache.get(text);
-	if (cached === undefined) {
-		let lineWidth = 0;
-		for (const line of text.split('\n')) lineWidth = Math.max(lineWidth, getStringWidth(line));
-		cached = lineWidth;
-		blockWidthCache.set(text, cached);
 	}
 	return cached;
 };
@@ -274,7 +263,7 @@ export default class Output {
 				const clipHorizontally = typeof clip.x1 === 'number' && typeof clip.x2 === 'number';
 				const clipVertically = typeof clip.y1 === 'number' && typeof clip.y2 === 'number';
 				if (clipHorizontally) {
-					const width = getWidestLine(text);
+					const width = widestLine(text);
 					if (x + width < clip.x1! || x > clip.x2!) continue;
 				}
 				if (clipVertically) {
