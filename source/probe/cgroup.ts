@@ -2,7 +2,6 @@ import {join, posix} from 'node:path';
 import {readMounts, rootedMountPoint} from './cgroupMounts.js';
 import {
 	parseCounter,
-	parseKeyedCounters,
 	parseLimitBytes,
 	parseMemoryEvents,
 	parseMemoryStat,

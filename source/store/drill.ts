@@ -2,8 +2,7 @@ import type {Reason} from '../probe/result.js';
 import type {DrillTarget, ProcessSample, Sample, SlabSample} from '../probe/sample.js';
 import {slabDetailBytes, SLAB_DETAIL_ATTRIBUTES, type SlabDetail, type SlabDetailAttribute} from '../probe/slabDetail.js';
 import type {Mapping, SmapsTotals} from '../probe/smaps.js';
-import {Ring} from './ring.js';
-import {Series, type Point} from './trend.js';
+import {Series} from './trend.js';
 
 /** Readings of one mapping kept for its growth per minute. */
 const MAPPING_POINTS = 60;

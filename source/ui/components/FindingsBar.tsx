@@ -1,6 +1,6 @@
 import {Text} from 'ink';
 import type {Finding} from '../../diagnose/finding.js';
-import {clip, fit} from '../text.js';
+import {clip} from '../text.js';
 import {useTheme} from '../ThemeContext.js';
 
 const TONE = {critical: 'bad', warning: 'warn', info: 'good'} as const;

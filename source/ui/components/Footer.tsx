@@ -1,7 +1,7 @@
 import {Text} from 'ink';
 import {memo} from 'react';
 import {bindingsIn, type Scope} from '../keys.js';
-import {clip, fit} from '../text.js';
+import {clip} from '../text.js';
 import {useTheme} from '../ThemeContext.js';
 
 interface FooterProps {

@@ -3,7 +3,7 @@ import {formatBytes, formatDelta} from '../../units.js';
 import {sparkline} from '../sparkline.js';
 import {fitMiddle} from '../text.js';
 import type {Theme} from '../theme.js';
-import {growthColumn, Table, type Column} from './Table.js';
+import {growthColumn, type Column} from './Table.js';
 
 export type ProcessSort = 'rss' | 'pss' | 'growth';
 
