@@ -1,5 +1,7 @@
-/** Why a reading is missing. A missing value is shown as "n/a" with this reason, never as 0. */
-/** Why a reader has no value; PENDING: not read yet (the live view's first frame comes before the first scan of /proc). */
+/**
+ * Why a reading is missing. A missing value is shown as "n/a" with this reason, never as 0.
+ * PENDING: not read yet (the live view's first frame comes before the first scan of /proc).
+ */
 export type Reason = 'ENOENT' | 'EACCES' | 'ESRCH' | 'EOPNOTSUPP' | 'PARSE' | 'EMPTY' | 'EIO' | 'PENDING';
 
 export type Result<T> = {ok: true; value: T} | {ok: false; reason: Reason; detail?: string};

@@ -51,9 +51,9 @@ const SLOW_SMAPS_MS = 100;
 /** An expensive smaps is re-read no more than this share of the time (its read takes the mmap lock). */
 const SMAPS_DUTY = 0.1;
 
-/** Reads the machine. Files that are absent or forbidden are probed once and not retried per tick. */
 const PENDING_CGROUPS = {cgroups: null, cgroupMode: null, reason: 'PENDING'} as const;
 
+/** Reads the machine. Files that are absent or forbidden are probed once and not retried per tick. */
 export class LiveSource implements Source {
 	readonly kind = 'live';
 	/** Our own pid as this procfs numbers it (another pid namespace, or a fixture tree, may have none). */
