@@ -1,20 +1,48 @@
-// One bundled ESM file: startup on a struggling box is dominated by module loading, and a bundle
-// halves the time to first frame. ESM output keeps yoga-layout's top-level await working.
+// One bundled program: startup on a struggling box is dominated by loading and compiling code. The
+// program is a classic script with a V8 code cache (source/launch.ts), which ES modules cannot have
+// in Node 20; the plugins below take out what a classic script cannot hold (top-level awaits).
 import {build} from 'esbuild';
+import {spawnSync} from 'node:child_process';
 import {chmodSync, readFileSync, rmSync} from 'node:fs';
-import {resolve} from 'node:path';
+import {dirname, resolve} from 'node:path';
 
-// yoga-layout's Emscripten loader fetches its own base64 data: URL when fetch exists, and the first
-// fetch loads Node's undici (~45 ms of the first frame, ~2 MiB of resident code). Reading the URL
-// directly is what the loader does anyway when fetch is missing.
-const YOGA_FETCH = '"function"!=typeof fetch?Promise.resolve().then(function(){return wa()})';
-const yogaWithoutFetch = {
-	name: 'yoga-without-fetch',
+// yoga-layout starts its WASM with a top-level await (an async instantiate), which a classic script
+// cannot hold. Emscripten lets the embedder instantiate instead: the bytes compile and instantiate
+// synchronously (Node allows any size), the loader's own base64 data: URL (and its fetch, which
+// loaded Node's undici: ~45 ms, ~2 MiB) is never used and is left out of the bundle, and the module
+// has run its constructors when loadYoga() returns.
+const YOGA_AWAIT = 'const Yoga = wrapAssembly(await loadYoga());';
+const YOGA_DATA_URL = /"data:application\/octet-stream;base64,([A-Za-z0-9+/=]+)"/;
+const YOGA_INSTANTIATE = 'if(h.instantiateWasm)try{return h.instantiateWasm(';
+const yogaSync = {
+	name: 'yoga-sync',
 	setup(build) {
 		build.onLoad({filter: /yoga-layout[\\/]dist[\\/]binaries[\\/]yoga-wasm-base64-esm\.js$/}, ({path}) => {
 			const text = readFileSync(path, 'utf8');
-			if (text.split(YOGA_FETCH).length !== 2) throw new Error(`${path}: the wasm loader changed; look again at the yoga-without-fetch plugin`);
-			return {contents: text.replace(YOGA_FETCH, '!0?Promise.resolve().then(function(){return wa()})'), loader: 'js'};
+			if (text.match(new RegExp(YOGA_DATA_URL, 'g'))?.length !== 1 || text.split(YOGA_INSTANTIATE).length !== 2) throw new Error(`${path}: the wasm loader changed; look again at the yoga-sync plugin`);
+			return {contents: text.replace(YOGA_DATA_URL, '""').replace('import.meta.url', 'undefined'), loader: 'js'};
+		});
+		build.onLoad({filter: /yoga-layout[\\/]dist[\\/]src[\\/]index\.js$/}, ({path}) => {
+			const text = readFileSync(path, 'utf8');
+			if (text.split(YOGA_AWAIT).length !== 2) throw new Error(`${path}: yoga no longer starts with "${YOGA_AWAIT}"; look again at the yoga-sync plugin`);
+			const start = [
+				"import {yogaWasmBase64} from 'leaktop:yoga-wasm';",
+				'const yogaModule = {',
+				'\tinstantiateWasm(imports, started) {',
+				"\t\tstarted(new WebAssembly.Instance(new WebAssembly.Module(Buffer.from(yogaWasmBase64, 'base64')), imports));",
+				'\t\treturn {};',
+				'\t},',
+				'};',
+				'loadYoga(yogaModule);',
+				"if (!yogaModule.calledRun) throw new Error('yoga-layout did not start synchronously');",
+				'const Yoga = wrapAssembly(yogaModule);',
+			].join('\n');
+			return {contents: text.replace(YOGA_AWAIT, start), loader: 'js', resolveDir: dirname(path)};
+		});
+		build.onResolve({filter: /^leaktop:yoga-wasm$/}, () => ({path: 'yoga-wasm', namespace: 'leaktop'}));
+		build.onLoad({filter: /^yoga-wasm$/, namespace: 'leaktop'}, () => {
+			const binary = YOGA_DATA_URL.exec(readFileSync('node_modules/yoga-layout/dist/binaries/yoga-wasm-base64-esm.js', 'utf8'))[1];
+			return {contents: `export const yogaWasmBase64 = ${JSON.stringify(binary)};`, loader: 'js'};
 		});
 	},
 };
@@ -34,6 +62,38 @@ const inkOwn = {
 			if (!/node_modules[\\/]ink[\\/]build[\\/][^\\/]+\.js$/.test(importer)) return undefined;
 			return {path: resolve('source/ui/ink', INK_OWN[path])};
 		});
+	},
+};
+
+// Ink's reconciler awaits its devtools (only when DEV is set) at the top level; a require() of the
+// same module does the same in a classic script (the devtools are a stub, see below). The package.json
+// it then reads for devtools is not in the bundle: its name and version are written in.
+const INK_DEVTOOLS_IMPORT = "await import('./devtools.js');";
+const INK_PACKAGE_JSON = /isDev\(\)\s*\?\s*await loadPackageJson\(\)\s*:/;
+const inkWithoutAwait = {
+	name: 'ink-without-await',
+	setup(build) {
+		build.onLoad({filter: /node_modules[\\/]ink[\\/]build[\\/]reconciler\.js$/}, ({path}) => {
+			const text = readFileSync(path, 'utf8');
+			if (text.split(INK_DEVTOOLS_IMPORT).length !== 2 || !INK_PACKAGE_JSON.test(text)) throw new Error(`${path}: its top-level awaits changed; look again at the ink-without-await plugin`);
+			const contents = text.replace(INK_DEVTOOLS_IMPORT, "require('./devtools.js');").replace(INK_PACKAGE_JSON, `isDev() ? {name: 'ink', version: '${INK_VERSION}'} :`);
+			return {contents, loader: 'js', resolveDir: dirname(path)};
+		});
+	},
+};
+
+// Ink decides as it loads to draw nothing while CI is set, and a person at a terminal wants a screen
+// whatever their environment says. The program's banner keeps the variables and hides them while its
+// first modules load, main() puts them back; the screen's modules load later (they are initialised
+// only on the way to the screen), so they hide them again first, and cli.tsx puts them back for perf
+// and other children once the screen has loaded.
+const HIDE_CI = 'if (process.stdout.isTTY) { delete process.env.CI; delete process.env.CONTINUOUS_INTEGRATION; }';
+const screenWithoutCi = {
+	name: 'screen-without-ci',
+	setup(build) {
+		build.onLoad({filter: /source[\\/]ui[\\/]run\.tsx$/}, ({path}) => ({contents: `import 'leaktop:hide-ci';\n${readFileSync(path, 'utf8')}`, loader: 'tsx'}));
+		build.onResolve({filter: /^leaktop:hide-ci$/}, () => ({path: 'hide-ci', namespace: 'leaktop'}));
+		build.onLoad({filter: /^hide-ci$/, namespace: 'leaktop'}, () => ({contents: HIDE_CI, loader: 'js'}));
 	},
 };
 
@@ -92,49 +152,64 @@ const lazyChildProcess = {
 	},
 };
 
-const outfile = 'dist/cli.js';
 rmSync('dist', {recursive: true, force: true});
+
+// The program: every command in one classic script (src/launch.ts explains why), initialised lazily
+// where the sources import lazily (the screen, perf tracing): snapshot, batch, record and report
+// never run Ink, React or yoga.
+const program = 'dist/program.js';
 await build({
-	entryPoints: {cli: 'source/cli.tsx'},
-	outdir: 'dist',
-	// The screen (Ink, React, yoga's WASM) and perf tracing load only when used: snapshot, batch,
-	// record and report start without them.
-	splitting: true,
-	chunkNames: 'chunks/[name]-[hash]',
+	entryPoints: ['source/cli.tsx'],
+	outfile: program,
+	bundle: true,
+	platform: 'node',
+	format: 'cjs',
+	target: 'node20',
+	minify: false,
+	legalComments: 'none',
+	define: {'process.env.NODE_ENV': '"production"', 'import.meta.url': '__leaktopUrl'},
+	// Ink imports react-devtools-core only when DEV is set; never ship it.
+	alias: {'react-devtools-core': './scripts/devtools-stub.mjs'},
+	// One function expression, called by dist/cli.js with the program's require and URL; strict, as
+	// the ES modules it was made of were.
+	banner: {js: ["(function (require, __leaktopUrl) {'use strict';", 'globalThis.__leaktopCiEnv = {CI: process.env.CI, CONTINUOUS_INTEGRATION: process.env.CONTINUOUS_INTEGRATION};', HIDE_CI].join('\n')},
+	footer: {js: '})'},
+	plugins: [yogaSync, inkOwn, inkWithoutAwait, screenWithoutCi, lazyUnicode, dependencyAssert, lazyChildProcess],
+	logLevel: 'warning',
+});
+// vm.Script runs the program without a module loader behind import(): none may be left.
+const dynamicImports = readFileSync(program, 'utf8').match(/\bimport\(/g)?.length ?? 0;
+if (dynamicImports > 0) throw new Error(`${program}: ${dynamicImports} import() left; bundle them or require() them`);
+
+const launcher = 'dist/cli.js';
+await build({
+	entryPoints: ['source/launch.ts'],
+	outfile: launcher,
 	bundle: true,
 	platform: 'node',
 	format: 'esm',
 	target: 'node20',
-	minify: false,
-	legalComments: 'none',
-	define: {'process.env.NODE_ENV': '"production"'},
-	// Ink imports react-devtools-core only when DEV is set; never ship it.
-	alias: {'react-devtools-core': './scripts/devtools-stub.mjs'},
-	banner: {
-		// Bundled CommonJS dependencies (yargs helpers, signal-exit) still call require().
-		js: [
-			'#!/usr/bin/env node',
-			"import {createRequire as __leaktopCreateRequire} from 'node:module';",
-			// Idle memory: V8 lets the young generation grow to 2 x 16 MiB (~32 MiB of RSS) under
-			// leaktop's per-tick garbage, and then lets the old generation fill with what gets
-			// promoted. --max-semi-space-size works only on the command line (set here it changes
-			// nothing; a shebang with `env -S` fails on coreutils < 8.30), but these two are read at
-			// every GC, so they work from here: new space stays at its initial 2 x 1 MiB, and the old
-			// generation grows 20% past what survived the last full GC. Measured at 1000 processes,
-			// 1 s ticks: RSS 126-150 -> 96 MiB, for 1-2% more of a core in scavenges (395 ms per 30 s
-			// instead of 106), which shrinks as the per-tick garbage does.
-			"import {setFlagsFromString as __leaktopV8Flags} from 'node:v8';",
-			"__leaktopV8Flags('--semi-space-growth-factor=1');",
-			"__leaktopV8Flags('--heap-growing-percent=20');",
-			'const require = __leaktopCreateRequire(import.meta.url);',
-			// Ink decides at import time to draw nothing while CI is set. A person at a terminal
-			// wants a screen whatever their environment says; cli.tsx puts the variables back (every
-			// chunk carries this banner, so it runs again when the screen's chunk loads).
-			'globalThis.__leaktopCiEnv = {CI: process.env.CI, CONTINUOUS_INTEGRATION: process.env.CONTINUOUS_INTEGRATION};',
-			'if (process.stdout.isTTY) { delete process.env.CI; delete process.env.CONTINUOUS_INTEGRATION; }',
-		].join('\n'),
-	},
-	plugins: [yogaWithoutFetch, inkOwn, lazyUnicode, dependencyAssert, lazyChildProcess],
+	banner: {js: '#!/usr/bin/env node'},
 	logLevel: 'warning',
 });
-chmodSync(outfile, 0o755);
+chmodSync(launcher, 0o755);
+
+// The code cache: one start of the live view, drawn into /dev/null, and what it compiled (see
+// scripts/code-cache-warmup.mjs). Made by this node, for this node: another version, or V8 flags in
+// NODE_OPTIONS, make V8 reject it and compile as before. A run that fails leaves no cache (the
+// program works without one) and says why.
+const cache = 'dist/program.cache';
+const {NODE_OPTIONS: _nodeOptions, ...environment} = process.env;
+const warmUp = spawnSync(process.execPath, ['--import', './scripts/code-cache-warmup.mjs', launcher], {
+	env: {...environment, CI: 'false', LEAKTOP_DEBUG: '1', LEAKTOP_WRITE_CODE_CACHE: cache},
+	stdio: ['pipe', 'ignore', 'pipe'],
+	encoding: 'utf8',
+	timeout: 60_000,
+});
+if (warmUp.status === 0) {
+	const check = spawnSync(process.execPath, [launcher, '--version'], {env: {...environment, LEAKTOP_DEBUG: '1'}, encoding: 'utf8'});
+	if (check.status !== 0 || check.stderr !== '') throw new Error(`${launcher} --version with ${cache}: exit code ${check.status}\n${check.stderr}`);
+} else {
+	rmSync(cache, {force: true});
+	process.stderr.write(`build: no ${cache}: the live view's run to make it ended with ${warmUp.error ?? (warmUp.signal || `exit code ${warmUp.status}`)}\n${warmUp.stderr}`);
+}

@@ -256,4 +256,5 @@ async function main(): Promise<void> {
 	if (hungUp) endByHangup();
 }
 
-await main();
+// No top-level await: the bundle is a classic script (see source/launch.ts); main() handles its own errors.
+void main();
