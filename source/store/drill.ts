@@ -91,8 +91,8 @@ export type DrillSnapshot = ProcessDrillSnapshot | SlabDrillSnapshot;
 
 /** A drill metric's newest value, its history for a chart, and its growth per minute. */
 function metricOf(series: Series, minSpanMs: number, historyPoints: number): DrillMetric {
-	const last = series.values.last();
-	return {value: last === undefined || Number.isNaN(last) ? null : last, history: series.values.tail(historyPoints), growthPerMin: series.slopePerMin(-Infinity, minSpanMs)};
+	const last = series.last();
+	return {value: last === undefined || Number.isNaN(last) ? null : last, history: series.tail(historyPoints), growthPerMin: series.slopePerMin(-Infinity, minSpanMs)};
 }
 
 /** One mapping's readings; the per-reading tracks exist only once it changes (most never do). */

@@ -5,7 +5,7 @@ import type {Finding} from '../diagnose/finding.js';
 import type {Focus, Source} from '../source/live.js';
 import {DrillHistory, type DrillSnapshot} from './drill.js';
 import {vmstatRates, type VmstatRates} from './rates.js';
-import {Series, type Point} from './trend.js';
+import {Clock, Series, type Point} from './trend.js';
 
 /** System-wide series kept for the whole history (sparklines, trends, verdicts). */
 export const SYSTEM_METRICS = [
@@ -158,6 +158,8 @@ export class Store {
 	private intervalMs: number;
 	private readonly listeners = new Set<() => void>();
 	private readonly system = new Map<SystemMetric, Series>();
+	/** The samples' times, shared by every series pushed at every sample (system, processes, slabs). */
+	private clock: Clock;
 	private readonly processes = new Map<string, ProcessHistory>();
 	/** The newest history of each pid, so a tick finds a process without building its key. */
 	private readonly processByPid = new Map<number, ProcessHistory>();
@@ -188,7 +190,8 @@ export class Store {
 			growthWindowMs: options.growthWindowMs ?? 5 * 60_000,
 		};
 		this.analyze = options.analyze;
-		for (const metric of SYSTEM_METRICS) this.system.set(metric, new Series(this.options.systemPoints));
+		this.clock = new Clock(Math.max(this.options.systemPoints, this.options.detailPoints));
+		for (const metric of SYSTEM_METRICS) this.system.set(metric, new Series(this.options.systemPoints, this.clock));
 		this.snapshot = this.build();
 	}
 
@@ -253,6 +256,7 @@ export class Store {
 			psiFullAvg10: nan(sample.pressure?.full?.avg10),
 			oomKills: nan(rates?.oomKills),
 		};
+		this.clock.advance(t);
 		for (const metric of SYSTEM_METRICS) this.system.get(metric)!.push(t, values[metric]);
 		this.ingestProcesses(sample);
 		this.ingestSlabs(sample);
@@ -306,7 +310,8 @@ export class Store {
 	 */
 	reset(analyze?: (store: Store, snapshot: Snapshot) => Finding[]): void {
 		this.analyze = analyze ?? this.analyze;
-		for (const metric of SYSTEM_METRICS) this.system.set(metric, new Series(this.options.systemPoints));
+		this.clock = new Clock(this.clock.times.capacity);
+		for (const metric of SYSTEM_METRICS) this.system.set(metric, new Series(this.options.systemPoints, this.clock));
 		this.processes.clear();
 		this.processByPid.clear();
 		this.processOrder = [];
@@ -395,7 +400,7 @@ export class Store {
 						first: p,
 						latest: p,
 						firstSeenMs: sample.timeMs,
-						rss: new Series(capacity),
+						rss: new Series(capacity, this.clock),
 						anon: null,
 						pss: null,
 						fds: null,
@@ -415,10 +420,14 @@ export class Store {
 			// A recording keeps only the processes that matter: one can drop out and come back.
 			history.exitedAtMs = null;
 			history.rss.push(t, p.rssBytes);
-			// Detail files are read only for the processes that matter; absent readings leave gaps.
-			if (p.anonBytes !== null) (history.anon ??= new Series(capacity)).push(t, p.anonBytes);
-			if (p.pssBytes !== null) (history.pss ??= new Series(capacity)).push(t, p.pssBytes);
-			if (p.fdCount !== null) (history.fds ??= new Series(capacity)).push(t, p.fdCount);
+			// Detail files are read only for the processes that matter; absent readings leave gaps (and a
+			// series with a gap keeps its own times, before the clock forgets them).
+			if (p.anonBytes !== null) (history.anon ??= new Series(capacity, this.clock)).push(t, p.anonBytes);
+			else history.anon?.unclock();
+			if (p.pssBytes !== null) (history.pss ??= new Series(capacity, this.clock)).push(t, p.pssBytes);
+			else history.pss?.unclock();
+			if (p.fdCount !== null) (history.fds ??= new Series(capacity, this.clock)).push(t, p.fdCount);
+			else history.fds?.unclock();
 		}
 		if (this.processes.size === present) return;
 		const now = sample.timeMs;
@@ -427,7 +436,14 @@ export class Store {
 		let exited = 0;
 		// Newest first (Maps keep insertion order), so past the cap it is the oldest exited that go.
 		for (const history of gone.reverse()) {
-			history.exitedAtMs ??= now;
+			if (history.exitedAtMs === null) {
+				history.exitedAtMs = now;
+				// No longer pushed at every sample: its points keep their times before the clock moves on.
+				history.rss.unclock();
+				history.anon?.unclock();
+				history.pss?.unclock();
+				history.fds?.unclock();
+			}
 			if (now - history.exitedAtMs > EXITED_KEEP_MS || ++exited > EXITED_KEEP_MAX) {
 				history.dropped = true;
 				this.processes.delete(history.key);
@@ -437,14 +453,21 @@ export class Store {
 	}
 
 	private ingestSlabs(sample: Sample): void {
-		if (!sample.slabs) return;
+		if (!sample.slabs) {
+			// A gap: the series keep their own times before the clock forgets them.
+			for (const history of this.slabs.values()) {
+				history.size.unclock();
+				history.objs.unclock();
+			}
+			return;
+		}
 		const t = sample.monoMs;
 		const seen = new Set<string>();
 		for (const s of sample.slabs) {
 			seen.add(s.name);
 			let history = this.slabs.get(s.name);
 			if (!history) {
-				history = {first: s, latest: s, size: new Series(this.options.detailPoints), objs: new Series(this.options.detailPoints)};
+				history = {first: s, latest: s, size: new Series(this.options.detailPoints, this.clock), objs: new Series(this.options.detailPoints, this.clock)};
 				this.slabs.set(s.name, history);
 			}
 			history.latest = s;
@@ -465,7 +488,7 @@ export class Store {
 				this.cgroups.set(c.path, history);
 			}
 			// The source walks cgroups less often than it ticks: the same reading is not a new point.
-			if (history.latest === c && history.usage.times.length > 0) continue;
+			if (history.latest === c && history.usage.length > 0) continue;
 			history.latest = c;
 			history.usage.push(sample.monoMs, c.usageBytes ?? Number.NaN);
 		}

@@ -6,14 +6,54 @@ export interface Point {
 	readonly value: number;
 }
 
-/** Times and values with a fixed capacity: the store's and the drill views' history. NaN = no value. */
-export class Series {
+/**
+ * The times of the samples, kept once for all the series pushed at every sample (every process's
+ * RSS): five thousand processes need not each keep the same ninety times.
+ */
+export class Clock {
 	readonly times: Ring;
-	readonly values: Ring;
+	/** Samples so far; the newest is sample number `ticks`. */
+	ticks = 0;
+
+	constructor(capacity: number) {
+		this.times = new Ring(capacity);
+	}
+
+	/** A new sample taken at tMs: push the series of this sample after this. */
+	advance(tMs: number): void {
+		this.times.push(tMs);
+		this.ticks++;
+	}
+
+	/** Time of sample number `tick`, which must be among the last `capacity` ones. */
+	timeOf(tick: number): number {
+		return this.times.at(this.times.length - 1 - (this.ticks - tick));
+	}
+}
+
+/**
+ * Times and values with a fixed capacity: the store's and the drill views' history. NaN = no value.
+ * Most series sit still and are pushed at every sample, so a series keeps no times of its own while
+ * its points are the clock's newest samples, and no values while they are all the same number: a
+ * quiet process's history is a few fields, not two buffers of `capacity` numbers.
+ */
+export class Series {
+	/** The times of the points when they are not the clock's (null: see lastTick). */
+	private times: Float64Array | null = null;
+	/** The values of the points, null while they all equal `flat`. */
+	private values: Float64Array | null = null;
+	private flat = Number.NaN;
+	/** Ring position of the oldest point, in both arrays. */
+	private start = 0;
+	private count = 0;
+	/** The clock sample of the newest point, and how many of the newest points are consecutive samples ending there. */
+	private lastTick = -1;
+	private clockRun = 0;
 	/** How many of the newest values are the same finite number: most processes sit still. */
 	private run = 0;
 	/** Times arrive in order (a monotonic clock): the window's start can be found by bisection. */
 	private ordered = true;
+	private lastTime = Number.NaN;
 	private tailCache: number[] | null = null;
 	private tailLength = 0;
 	/** Values pushed so far: the push number of the i-th point kept is pushes − length + i. */
@@ -26,29 +66,80 @@ export class Series {
 	private shared: readonly Point[] = [];
 	private sharedFrom = 0;
 
-	constructor(capacity: number) {
-		this.times = new Ring(capacity);
-		this.values = new Ring(capacity);
+	/** With a clock, pushes at its newest sample keep no times of their own. */
+	constructor(
+		readonly capacity: number,
+		private readonly clock: Clock | null = null,
+	) {}
+
+	get length(): number {
+		return this.count;
 	}
 
 	push(tMs: number, value: number | null): void {
 		const v = value ?? Number.NaN;
-		const last = this.times.last();
-		if (last !== undefined && tMs < last) this.ordered = false;
-		this.run = !Number.isFinite(v) ? 0 : v === this.values.last() ? Math.min(this.run + 1, this.values.capacity) : 1;
+		if (this.count > 0 && tMs < this.lastTime) this.ordered = false;
+		this.lastTime = tMs;
+		const last = this.last();
+		this.run = !Number.isFinite(v) ? 0 : v === last ? Math.min(this.run + 1, this.capacity) : 1;
 		// A full cached tail of equal values is still right when one more equal value arrives.
 		if (this.tailCache && !(this.tailCache.length === this.tailLength && this.run > this.tailLength)) this.tailCache = null;
-		this.times.push(tMs);
-		this.values.push(v);
+		const clock = this.clock;
+		const onClock = clock !== null && clock.ticks > 0 && clock.times.last() === tMs;
+		const next = onClock && this.clockRun > 0 && this.lastTick === clock.ticks - 1;
+		// A point off the clock (or after a gap) needs times of the series' own, the older ones first.
+		if (this.times === null && !(onClock && (next || this.count === 0))) this.times = this.count > 0 ? this.copyTimes() : new Float64Array(this.capacity);
+		this.clockRun = !onClock ? 0 : next ? Math.min(this.clockRun + 1, this.capacity) : 1;
+		if (onClock) this.lastTick = clock.ticks;
+		const at = this.count < this.capacity ? (this.start + this.count) % this.capacity : this.start;
+		if (this.times !== null) this.times[at] = tMs;
+		if (this.values === null && this.count > 0 && !Object.is(v, this.flat)) this.values = new Float64Array(this.capacity).fill(this.flat);
+		if (this.values !== null) this.values[at] = v;
+		else this.flat = v;
+		if (this.count < this.capacity) this.count++;
+		else this.start = (this.start + 1) % this.capacity;
 		this.pushes++;
+		// Back to a still run at the clock's samples: the buffers go.
+		if (this.times !== null && this.clockRun >= this.count) this.times = null;
+		if (this.values !== null && this.run >= this.count) {
+			this.values = null;
+			this.flat = v;
+		}
+	}
+
+	/**
+	 * Copies the clock's times into the series: the store calls it when a series stops being pushed
+	 * at every sample (its process has exited), before the clock forgets them.
+	 */
+	unclock(): void {
+		if (this.times === null && this.count > 0) this.times = this.copyTimes();
+		this.clockRun = 0;
+	}
+
+	/** The newest value; undefined when empty. */
+	last(): number | undefined {
+		return this.count === 0 ? undefined : this.valueAt(this.count - 1);
+	}
+
+	/** Time of the i-th point from the oldest (0). */
+	timeAt(i: number): number {
+		return this.times !== null ? this.times[(this.start + i) % this.capacity]! : this.clock!.timeOf(this.lastTick - (this.count - 1 - i));
+	}
+
+	/** Value of the i-th point from the oldest (0). */
+	valueAt(i: number): number {
+		return this.values !== null ? this.values[(this.start + i) % this.capacity]! : this.flat;
 	}
 
 	/** The newest n values, oldest first; the same array while they do not change (treat it as read-only). */
 	tail(n: number): number[] {
 		if (this.tailCache && this.tailLength === n) return this.tailCache;
+		const from = Math.max(0, this.count - n);
+		const out = new Array<number>(this.count - from);
+		for (let i = from; i < this.count; i++) out[i - from] = this.valueAt(i);
 		this.tailLength = n;
-		this.tailCache = this.values.tail(n);
-		return this.tailCache;
+		this.tailCache = out;
+		return out;
 	}
 
 	/**
@@ -56,12 +147,12 @@ export class Series {
 	 * until the points span minSpanMs (three samples a second apart say nothing per minute).
 	 */
 	slopePerMin(sinceMs: number, minSpanMs = 0): number | null {
-		const length = this.times.length;
+		const length = this.count;
 		const from = this.ordered ? this.firstAtOrAfter(sinceMs) : 0;
 		if (this.ordered && this.run >= length - from) {
 			// Every value in the window is the same: flat, with no arithmetic over the points.
 			const n = length - from;
-			const span = n > 0 ? this.times.at(length - 1) - this.times.at(from) : 0;
+			const span = n > 0 ? this.timeAt(length - 1) - this.timeAt(from) : 0;
 			return n < 3 || span <= 0 || span < minSpanMs ? null : 0;
 		}
 		let n = 0;
@@ -74,8 +165,8 @@ export class Series {
 		let first = Infinity;
 		let last = -Infinity;
 		for (let i = from; i < length; i++) {
-			const tMs = this.times.at(i);
-			const value = this.values.at(i);
+			const tMs = this.timeAt(i);
+			const value = this.valueAt(i);
 			if (tMs < sinceMs || !Number.isFinite(value)) continue;
 			if (n === 0) {
 				t0 = tMs;
@@ -96,37 +187,23 @@ export class Series {
 		return den === 0 ? null : ((n * sumTV - sumT * sumV) / den) * 60_000;
 	}
 
-	/** Index of the oldest point at or after tMs (length when none), for ordered times. */
-	private firstAtOrAfter(tMs: number): number {
-		// The usual case: the window reaches back past the oldest point kept.
-		if (this.times.length === 0 || this.times.at(0) >= tMs) return 0;
-		let lo = 0;
-		let hi = this.times.length;
-		while (lo < hi) {
-			const mid = (lo + hi) >> 1;
-			if (this.times.at(mid) < tMs) lo = mid + 1;
-			else hi = mid;
-		}
-		return lo;
-	}
-
 	/** Points newer than sinceMs (shared with other calls: points are immutable, the array is the caller's). */
 	points(sinceMs = -Infinity): Point[] {
+		const length = this.count;
 		if (!this.ordered) {
 			const out: Point[] = [];
-			for (let i = 0; i < this.times.length; i++) {
-				const tMs = this.times.at(i);
-				if (tMs >= sinceMs) out.push({tMs, value: this.values.at(i)});
+			for (let i = 0; i < length; i++) {
+				const tMs = this.timeAt(i);
+				if (tMs >= sinceMs) out.push({tMs, value: this.valueAt(i)});
 			}
 			return out;
 		}
-		const length = this.times.length;
 		const from = this.firstAtOrAfter(sinceMs);
 		const first = this.pushes - length;
 		const out = new Array<Point>(length - from);
 		for (let i = from; i < length; i++) {
 			const k = first + i - this.sharedFrom;
-			out[i - from] = k >= 0 && k < this.shared.length ? this.shared[k]! : {tMs: this.times.at(i), value: this.values.at(i)};
+			out[i - from] = k >= 0 && k < this.shared.length ? this.shared[k]! : {tMs: this.timeAt(i), value: this.valueAt(i)};
 		}
 		// A narrower call in between (a sparkline) must not evict the verdicts' wider window.
 		if (out.length + 2 >= this.shared.length || this.sharedFrom + this.shared.length < this.pushes - 1) {
@@ -134,5 +211,26 @@ export class Series {
 			this.sharedFrom = first + from;
 		}
 		return out;
+	}
+
+	/** Index of the oldest point at or after tMs (length when none), for ordered times. */
+	private firstAtOrAfter(tMs: number): number {
+		// The usual case: the window reaches back past the oldest point kept.
+		if (this.count === 0 || this.timeAt(0) >= tMs) return 0;
+		let lo = 0;
+		let hi = this.count;
+		while (lo < hi) {
+			const mid = (lo + hi) >> 1;
+			if (this.timeAt(mid) < tMs) lo = mid + 1;
+			else hi = mid;
+		}
+		return lo;
+	}
+
+	/** The points' times, read from the clock into a buffer of the series' own. */
+	private copyTimes(): Float64Array {
+		const times = new Float64Array(this.capacity);
+		for (let i = 0; i < this.count; i++) times[(this.start + i) % this.capacity] = this.timeAt(i);
+		return times;
 	}
 }

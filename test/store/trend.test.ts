@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import {test} from 'node:test';
 import fc from 'fast-check';
-import {Series} from '../../source/store/trend.js';
+import {Clock, Series} from '../../source/store/trend.js';
 
 /** A series of n points a second apart rising perSec each second (plus noise). */
 const line = (n: number, perSec: number, noise: (i: number) => number = () => 0): Series => {
@@ -89,7 +89,7 @@ test('property: the flat-run shortcut and the cached tail agree with the points,
 			for (const s of steps) {
 				t += s.dt;
 				series.push(t, s.value);
-				assert.deepEqual(series.tail(4), series.values.tail(4));
+				assert.deepEqual(series.tail(4), series.points().slice(-4).map(p => p.value));
 				assert.equal(series.slopePerMin(t - back, minSpan), referenceSlope(series, t - back, minSpan));
 			}
 		}),
@@ -149,4 +149,44 @@ test('points of a series read tick after tick are the same objects: only the new
 	series.push(51_000, 51);
 	const third = series.points(12_000);
 	for (let i = 0; i < third.length - 1; i++) assert.equal(third[i], after[i + 1]);
+});
+
+test('property: a series on the shared clock reads as one keeping its own times, through gaps, off-clock pushes and still runs', () => {
+	const step = fc.record({
+		kind: fc.constantFrom('push', 'push', 'push', 'skip', 'off'),
+		dt: fc.integer({min: 0, max: 2000}),
+		value: fc.oneof(fc.constantFrom(5, 5, 5, 7), fc.constant(Number.NaN), fc.constant(null)),
+	});
+	fc.assert(
+		fc.property(fc.integer({min: 1, max: 12}), fc.array(step, {maxLength: 80}), fc.integer({min: 0, max: 20_000}), (capacity, steps, back) => {
+			const clock = new Clock(capacity + 3);
+			const clocked = new Series(capacity, clock);
+			const own = new Series(capacity);
+			let t = 0;
+			for (const s of steps) {
+				t += s.dt;
+				clock.advance(t);
+				// The store's rule: a series not pushed at a sample lets go of the clock.
+				if (s.kind === 'skip') clocked.unclock();
+				else {
+					const tMs = s.kind === 'off' ? t + 1 : t;
+					clocked.push(tMs, s.value);
+					own.push(tMs, s.value);
+				}
+				assert.deepEqual(clocked.points(), own.points());
+				assert.deepEqual(clocked.tail(5), own.tail(5));
+				assert.equal(clocked.last(), own.last());
+				assert.equal(clocked.slopePerMin(t - back, 1000), own.slopePerMin(t - back, 1000));
+			}
+		}),
+		{numRuns: 2000},
+	);
+});
+
+test('a clock keeps the times of its newest samples', () => {
+	const clock = new Clock(3);
+	for (const t of [10, 20, 30, 40]) clock.advance(t);
+	assert.equal(clock.ticks, 4);
+	assert.equal(clock.timeOf(4), 40);
+	assert.equal(clock.timeOf(2), 20);
 });
