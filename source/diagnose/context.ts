@@ -79,12 +79,13 @@ export interface GrowthBar {
 export function growing(long: Trend | null, short: Trend | null, bar: GrowthBar, minWindowMs: number, strength: 'raise' | 'hold'): Trend | null {
 	const k = strength === 'raise' ? 1 : 0.5;
 	const steadiness = strength === 'raise' ? bar.minSteadiness : bar.minSteadiness - 0.2;
+	// The span and steadiness first: the slopes they spare are what a trend costs.
 	const clears = (trend: Trend | null): trend is Trend =>
 		trend !== null &&
 		trend.spanMs >= minWindowMs &&
+		trend.steadiness >= steadiness &&
 		trend.slopePerMin >= bar.minRatePerMin * k &&
 		trend.changeFromSlope >= bar.minGrowth * k &&
-		trend.steadiness >= steadiness &&
 		trend.recentSlopePerMin !== null &&
 		trend.recentSlopePerMin >= (bar.minRatePerMin * k) / 2 &&
 		(bar.fallBackOver === 'long' ? (long ?? trend) : trend).drawdown <= bar.maxFallBackShare * trend.changeFromSlope;
@@ -95,20 +96,7 @@ export function growing(long: Trend | null, short: Trend | null, bar: GrowthBar,
 
 /** The same trend upside down, so a falling series can be judged by `growing`. */
 export function negate(trend: Trend | null): Trend | null {
-	if (!trend) return null;
-	return {
-		spanMs: trend.spanMs,
-		slopePerMin: -trend.slopePerMin,
-		recentSlopePerMin: trend.recentSlopePerMin === null ? null : -trend.recentSlopePerMin,
-		changeFromSlope: -trend.changeFromSlope,
-		first: -trend.first,
-		last: -trend.last,
-		min: -trend.max,
-		max: -trend.min,
-		steadiness: -trend.steadiness,
-		drawdown: trend.drawup,
-		drawup: trend.drawdown,
-	};
+	return trend?.negated() ?? null;
 }
 
 /** 0..1 from how much history backs the trend and how steady it is. */

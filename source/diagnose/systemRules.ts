@@ -212,15 +212,17 @@ function formatEta(ms: number): string {
 function exhaustionOf(ctx: RuleContext, key: string, subject: string, headroom: number, trend: Trend | null, what: string, target?: Finding['target']): Keyed {
 	const t = ctx.t;
 	const bar = t.pinned.minSteadiness;
-	const etaMs = trend && trend.slopePerMin > 0 ? (headroom / trend.slopePerMin) * 60_000 : Infinity;
 	const steady = (loosen: number) =>
 		trend !== null &&
 		trend.spanMs >= t.minWindowMs &&
 		trend.steadiness >= bar - loosen &&
 		trend.recentSlopePerMin !== null &&
 		trend.recentSlopePerMin > 0;
+	// Holding is the weaker condition: an unsteady trend's slope (the costly part) is never needed.
+	const holding = steady(0.2);
+	const etaMs = holding && trend !== null && trend.slopePerMin > 0 ? (headroom / trend.slopePerMin) * 60_000 : Infinity;
 	const raise = steady(0) && etaMs <= t.exhaustion.horizonMs;
-	const hold = steady(0.2) && etaMs <= 1.5 * t.exhaustion.horizonMs;
+	const hold = holding && etaMs <= 1.5 * t.exhaustion.horizonMs;
 	const finding: Finding | null =
 		hold && trend
 			? {

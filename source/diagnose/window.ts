@@ -1,28 +1,65 @@
 import type {Point} from '../store/trend.js';
 
-/** How a series moved over one window, measured robustly enough to base a verdict on. */
-export interface Trend {
-	/** Time between the first and last point of the window. */
-	spanMs: number;
+/**
+ * How a series moved over one window, measured robustly enough to base a verdict on. The
+ * Theil-Sen slopes are computed when first read: most trends fail a rule on their span or
+ * steadiness, and the slopes are what costs (O(buckets²)).
+ */
+export class Trend {
+	private slope: number | undefined;
+	private recentSlope: number | null | undefined;
+
+	constructor(
+		/** The bucket medians the slopes are computed from. */
+		private readonly buckets: readonly Point[],
+		/** −1: the trend of the series upside down (see negated). */
+		private readonly sign: 1 | -1,
+		/** Time between the first and last point of the window. */
+		readonly spanMs: number,
+		readonly first: number,
+		readonly last: number,
+		readonly min: number,
+		readonly max: number,
+		/**
+		 * −1..1: (rising steps − falling steps) / (steps that moved), between bucket medians. Steps
+		 * that do not move are left out, so a leak that grows in occasional chunks still scores 1.
+		 */
+		readonly steadiness: number,
+		/** Largest fall from a running maximum to a later value (what a rising series gave back). */
+		readonly drawdown: number,
+		/** Largest rise from a running minimum to a later value (what a falling series got back). */
+		readonly drawup: number,
+	) {}
+
 	/** Theil-Sen slope over the window, units per minute: one spike cannot move it. */
-	slopePerMin: number;
+	get slopePerMin(): number {
+		// measure() returns a trend only when some pair of buckets is apart in time: never null here.
+		this.slope ??= this.sign * theilSenPerMin(this.buckets)!;
+		return this.slope;
+	}
+
 	/** Theil-Sen slope over the newest third of the window (at least 3 points): is it still moving now? */
-	recentSlopePerMin: number | null;
+	get recentSlopePerMin(): number | null {
+		if (this.recentSlope === undefined) {
+			const n = this.buckets.length;
+			const slope = theilSenPerMin(this.buckets, Math.min(Math.floor((n * 2) / 3), n - 3));
+			this.recentSlope = slope === null ? null : this.sign * slope;
+		}
+		return this.recentSlope;
+	}
+
 	/** slopePerMin × span: the growth the trend claims. */
-	changeFromSlope: number;
-	first: number;
-	last: number;
-	min: number;
-	max: number;
-	/**
-	 * −1..1: (rising steps − falling steps) / (steps that moved), between bucket medians. Steps
-	 * that do not move are left out, so a leak that grows in occasional chunks still scores 1.
-	 */
-	steadiness: number;
-	/** Largest fall from a running maximum to a later value (what a rising series gave back). */
-	drawdown: number;
-	/** Largest rise from a running minimum to a later value (what a falling series got back). */
-	drawup: number;
+	get changeFromSlope(): number {
+		return (this.slopePerMin * this.spanMs) / 60_000;
+	}
+
+	/** The same trend upside down, so a falling series can be judged as a growing one. */
+	negated(): Trend {
+		const flipped = new Trend(this.buckets, this.sign === 1 ? -1 : 1, this.spanMs, -this.first, -this.last, -this.max, -this.min, -this.steadiness, this.drawup, this.drawdown);
+		if (this.slope !== undefined) flipped.slope = -this.slope;
+		if (this.recentSlope !== undefined) flipped.recentSlope = this.recentSlope === null ? null : -this.recentSlope;
+		return flipped;
+	}
 }
 
 /** Buckets per window: Theil-Sen is O(n²), so a long or fine-grained history costs the same. */
@@ -78,18 +115,18 @@ function medianInPlace(a: Float64Array, count: number): number {
 }
 
 /**
- * Theil-Sen slope per minute, as trend.ts's theilSenPerMin, but with the median of the pairwise
- * slopes picked by quickselect from a reused Float64Array: it runs a dozen times per tick.
+ * Theil-Sen slope per minute of points[from..], with the median of the pairwise slopes picked by
+ * quickselect from a reused Float64Array: it runs a dozen times per tick.
  */
-export function theilSenPerMin(points: readonly Point[]): number | null {
-	const n = points.length;
+export function theilSenPerMin(points: readonly Point[], from = 0): number | null {
+	const n = points.length - from;
 	if (n < 3) return null;
 	const pairs = (n * (n - 1)) / 2;
 	if (scratch.length < pairs) scratch = new Float64Array(pairs);
 	const slopes = scratch;
 	let count = 0;
-	for (let i = 0; i < n; i++) {
-		for (let j = i + 1; j < n; j++) {
+	for (let i = from; i < points.length; i++) {
+		for (let j = i + 1; j < points.length; j++) {
 			const dt = points[j]!.tMs - points[i]!.tMs;
 			if (dt > 0) slopes[count++] = (points[j]!.value - points[i]!.value) / dt;
 		}
@@ -125,23 +162,23 @@ function select(a: Float64Array, k: number, count: number): number {
 	return a[k]!;
 }
 
-/** The trend of the points newer than sinceMs; null with fewer than 3 usable points. */
+/** The trend of the points newer than sinceMs; null with fewer than 3 usable points or all at one time. */
 export function measure(points: readonly Point[], sinceMs: number, noise = 0): Trend | null {
 	const buckets = bucketMedians(points, sinceMs);
 	if (buckets.length < 3) return null;
-	const slope = theilSenPerMin(buckets);
-	if (slope === null) return null;
-	const spanMs = buckets.at(-1)!.tMs - buckets[0]!.tMs;
-	// The newest third, but never fewer than 3 points (a 60 s interval has few).
-	const recent = buckets.slice(Math.min(Math.floor((buckets.length * 2) / 3), buckets.length - 3));
 	let up = 0;
 	let down = 0;
 	let min = Infinity;
 	let max = -Infinity;
 	let drawdown = 0;
 	let drawup = 0;
+	// Theil-Sen needs one pair of points apart in time (a later time above an earlier minimum).
+	let apart = false;
+	let earliest = Infinity;
 	for (let i = 0; i < buckets.length; i++) {
-		const value = buckets[i]!.value;
+		const {tMs, value} = buckets[i]!;
+		if (tMs > earliest) apart = true;
+		earliest = Math.min(earliest, tMs);
 		if (i > 0) {
 			const step = value - buckets[i - 1]!.value;
 			if (step > noise) up++;
@@ -152,17 +189,8 @@ export function measure(points: readonly Point[], sinceMs: number, noise = 0): T
 		drawdown = Math.max(drawdown, max - value);
 		drawup = Math.max(drawup, value - min);
 	}
-	return {
-		spanMs,
-		slopePerMin: slope,
-		recentSlopePerMin: theilSenPerMin(recent),
-		changeFromSlope: (slope * spanMs) / 60_000,
-		first: buckets[0]!.value,
-		last: buckets.at(-1)!.value,
-		min,
-		max,
-		steadiness: up + down === 0 ? 0 : (up - down) / (up + down),
-		drawdown,
-		drawup,
-	};
+	if (!apart) return null;
+	const spanMs = buckets.at(-1)!.tMs - buckets[0]!.tMs;
+	const steadiness = up + down === 0 ? 0 : (up - down) / (up + down);
+	return new Trend(buckets, 1, spanMs, buckets[0]!.value, buckets.at(-1)!.value, min, max, steadiness, drawdown, drawup);
 }

@@ -3,6 +3,7 @@ import {describe, it} from 'node:test';
 import fc from 'fast-check';
 import {Latch} from '../../source/diagnose/latch.js';
 import {DEFAULT_THRESHOLDS, scaleThresholds} from '../../source/diagnose/thresholds.js';
+import {negate} from '../../source/diagnose/context.js';
 import {bucketMedians, measure, theilSenPerMin} from '../../source/diagnose/window.js';
 import type {Finding} from '../../source/diagnose/finding.js';
 import type {Point} from '../../source/store/trend.js';
@@ -111,6 +112,41 @@ describe('measure', () => {
 				const theirs = naiveTheilSen(points);
 				assert.equal(mine === null, theirs === null || points.length < 3);
 				if (mine !== null && theirs !== null) assert.ok(Math.abs(mine - theirs) <= 1e-9 * Math.max(1, Math.abs(theirs)));
+			}),
+		);
+	});
+});
+
+describe('Trend (slopes computed when read)', () => {
+	/** The trend as measure() computed it before its slopes were lazy: every field at once. */
+	const eager = (points: Point[], sinceMs: number) => {
+		const buckets = bucketMedians(points, sinceMs);
+		const slope = buckets.length < 3 ? null : theilSenPerMin(buckets);
+		if (slope === null) return null;
+		const spanMs = buckets.at(-1)!.tMs - buckets[0]!.tMs;
+		const recent = buckets.slice(Math.min(Math.floor((buckets.length * 2) / 3), buckets.length - 3));
+		return {slopePerMin: slope, recentSlopePerMin: theilSenPerMin(recent), changeFromSlope: (slope * spanMs) / 60_000, spanMs, first: buckets[0]!.value, last: buckets.at(-1)!.value};
+	};
+	const point = fc.record({tMs: fc.integer({min: 0, max: 400}), value: fc.oneof(fc.constantFrom(0, 4096, 8192), fc.double({noNaN: true, min: -1e9, max: 1e9}), fc.constant(Number.NaN))});
+
+	it('reads the same as the eager computation, in any order, negated or not', () => {
+		fc.assert(
+			fc.property(fc.array(point, {maxLength: 150}), fc.integer({min: 0, max: 300}), fc.boolean(), (raw, sinceMs, negateFirst) => {
+				const points = [...raw].sort((a, b) => a.tMs - b.tMs);
+				const expected = eager(points, sinceMs);
+				const trend = measure(points, sinceMs);
+				assert.equal(trend === null, expected === null);
+				if (!trend || !expected) return;
+				const flipped = negateFirst ? negate(trend)! : null;
+				assert.deepEqual(
+					{slopePerMin: trend.slopePerMin, recentSlopePerMin: trend.recentSlopePerMin, changeFromSlope: trend.changeFromSlope, spanMs: trend.spanMs, first: trend.first, last: trend.last},
+					expected,
+				);
+				const negated = flipped ?? negate(trend)!;
+				assert.equal(negated.slopePerMin, -expected.slopePerMin);
+				assert.equal(negated.recentSlopePerMin, expected.recentSlopePerMin === null ? null : -expected.recentSlopePerMin);
+				assert.equal(negated.changeFromSlope, -expected.changeFromSlope);
+				assert.deepEqual([negated.min, negated.max, negated.steadiness, negated.drawdown, negated.drawup], [-trend.max, -trend.min, -trend.steadiness, trend.drawup, trend.drawdown]);
 			}),
 		);
 	});
