@@ -9,19 +9,7 @@ import {isAscii} from 'node:buffer';
 import {readFileSync, renameSync, writeFileSync} from 'node:fs';
 import {createRequire} from 'node:module';
 import {fileURLToPath} from 'node:url';
-import {setFlagsFromString} from 'node:v8';
 import {Script} from 'node:vm';
-
-// Idle memory: V8 lets the young generation grow to 2 x 16 MiB (~32 MiB of RSS) under leaktop's
-// per-tick garbage, and then lets the old generation fill with what gets promoted.
-// --max-semi-space-size works only on the command line (set here it changes nothing; a shebang with
-// `env -S` fails on coreutils < 8.30), but these two are read at every GC, so they work from here:
-// new space stays at its initial 2 x 1 MiB, and the old generation grows 20% past what survived the
-// last full GC. Measured at 1000 processes, 1 s ticks: RSS 126-150 -> 96 MiB, for 1-2% more of a
-// core in scavenges. They are set before the program is compiled: V8 accepts a code cache only
-// under the flags it was made with.
-setFlagsFromString('--semi-space-growth-factor=1');
-setFlagsFromString('--heap-growing-percent=20');
 
 /** The bundle's wrapper: the `require` its CommonJS dependencies and node: imports use, and its own URL (import.meta.url in the sources). */
 type Program = (require: NodeRequire, url: string) => void;
@@ -42,13 +30,32 @@ const programText = isAscii(programBytes) ? programBytes.toString('latin1') : pr
 const script = new Script(programText, {filename: programPath, cachedData});
 if (process.env.LEAKTOP_DEBUG && cachedData && script.cachedDataRejected) process.stderr.write(`leaktop: V8 rejected ${cachePath} (made by another node, or under other V8 flags); compiling without it\n`);
 
+// Idle memory: V8 lets the young generation grow to 2 x 16 MiB (~32 MiB of RSS) under leaktop's
+// per-tick garbage, and then lets the old generation fill with what gets promoted.
+// --max-semi-space-size works only on the command line (a shebang with `env -S` fails on coreutils
+// < 8.30), but these two are read at every GC, so they work when set at run time: new space stays at
+// its initial 2 x 1 MiB, and the old generation grows 20% past what survived the last full GC.
+// Measured at 1000 processes, 1 s ticks: RSS 126-150 -> 96 MiB, for 1-2% more of a core in
+// scavenges. They are set once the first frame is out: before it they cost ~30 ms of GC (a start
+// allocates far more than a tick), and node:v8 takes ~5 ms to load. V8 accepts a code cache only
+// under the flags it was made with, which are therefore V8's defaults, as they are at compile time.
+const IDLE_HEAP_FLAGS = {'--semi-space-growth-factor': {idle: 1, v8Default: 2}, '--heap-growing-percent': {idle: 20, v8Default: 0}};
+const setHeapFlags = (value: 'idle' | 'v8Default') => {
+	const {setFlagsFromString} = process.getBuiltinModule('node:v8');
+	for (const [flag, values] of Object.entries(IDLE_HEAP_FLAGS)) setFlagsFromString(`${flag}=${values[value]}`);
+};
+
 // Set by scripts/build.mjs for the one run that makes the cache: what that run compiled, at its end.
 const cacheOut = process.env.LEAKTOP_WRITE_CODE_CACHE;
 if (cacheOut) {
 	process.once('exit', () => {
+		setHeapFlags('v8Default');
 		writeFileSync(`${cacheOut}.${process.pid}`, script.createCachedData());
 		renameSync(`${cacheOut}.${process.pid}`, cacheOut);
 	});
 }
 
 (script.runInThisContext() as Program)(createRequire(programUrl), programUrl.href);
+// The live view draws its first frame in the run above and the promise jobs after it (a terminal
+// is written synchronously); its first scan of /proc is the next immediate after this one.
+setImmediate(() => setHeapFlags('idle'));
