@@ -11,6 +11,12 @@ import {createRequire} from 'node:module';
 import {fileURLToPath} from 'node:url';
 import {Script} from 'node:vm';
 
+// dist/leaktop started node without the CA bundle (it costs every start ~80 ms); children get it back.
+if (process.env.LEAKTOP_NODE_EXTRA_CA_CERTS !== undefined) {
+	process.env.NODE_EXTRA_CA_CERTS = process.env.LEAKTOP_NODE_EXTRA_CA_CERTS;
+	delete process.env.LEAKTOP_NODE_EXTRA_CA_CERTS;
+}
+
 /** The bundle's wrapper: the `require` its CommonJS dependencies and node: imports use, and its own URL (import.meta.url in the sources). */
 type Program = (require: NodeRequire, url: string) => void;
 
