@@ -161,7 +161,7 @@ const lazyChildProcess = {
 
 rmSync('dist', {recursive: true, force: true});
 
-// The program: every command in one classic script (src/launch.ts explains why), initialised lazily
+// The program: every command in one classic script (source/launch.ts explains why), initialised lazily
 // where the sources import lazily (the screen, perf tracing): snapshot, batch, record and report
 // never run Ink, React or yoga.
 const program = 'dist/program.js';
