@@ -147,6 +147,40 @@ export class Files {
 		return rest.ok ? ok(Buffer.concat([head, rest.value]).toString('utf8')) : rest;
 	}
 
+	/**
+	 * @internal KeptFile's read of a seq_file of many records (vmstat, slabinfo): each read hands
+	 * out one page or so of records whatever the buffer, so it goes on until a read returns 0. The
+	 * preads follow on from each other, which the kernel continues without walking the records again.
+	 */
+	readTextFdToEnd(fd: number, maxBytes: number): Result<string> {
+		const want = Math.min(CHUNK, maxBytes);
+		let total = 0;
+		try {
+			for (;;) {
+				const n = readSync(fd, this.buffer, total, want - total, total);
+				total += n;
+				if (n === 0 || total === want) break;
+			}
+		} catch (error) {
+			return fail(reasonOf(error));
+		}
+		if (total < want || total === maxBytes) return ok(this.buffer.toString('utf8', 0, total));
+		const head = Buffer.from(this.buffer.subarray(0, total));
+		const rest = this.readFd(fd, maxBytes - total, total);
+		return rest.ok ? ok(Buffer.concat([head, rest.value]).toString('utf8')) : rest;
+	}
+
+	/** @internal KeptFile's single read into the shared buffer, handed to parse undecoded. */
+	parseFd<T>(fd: number, parse: (bytes: Buffer, length: number) => T): Result<T> {
+		let n: number;
+		try {
+			n = readSync(fd, this.buffer, 0, CHUNK, 0);
+		} catch (error) {
+			return fail(reasonOf(error));
+		}
+		return ok(parse(this.buffer, n));
+	}
+
 	private open(path: string): Result<number> {
 		return this.attempt(path, () => openSync(path, 'r'));
 	}
@@ -174,13 +208,28 @@ export class KeptFile {
 	) {}
 
 	/**
-	 * The whole file again. Kept files are small seq_files, whose read fills the buffer unless
-	 * it reached the end, so a short first read is the whole file: one syscall, not two, and
-	 * decoded straight from the shared buffer.
+	 * The whole file again, for files the kernel formats whole on each read (statm, stat, status,
+	 * meminfo: single_open seq_files), whose read fills the buffer unless it reached the end, so a
+	 * short first read is the whole file: one syscall, not two, and decoded straight from the shared buffer.
 	 */
 	read(maxBytes = 64 * 1024): Result<string> {
 		if (this.closed) return fail('ESRCH', this.path);
 		return this.files.readTextFd(this.fd, maxBytes);
+	}
+
+	/** The whole file again, for seq_files of many records, which come a page or so per read (vmstat, slabinfo). */
+	readToEnd(maxBytes = 4 * 1024 * 1024): Result<string> {
+		if (this.closed) return fail('ESRCH', this.path);
+		return this.files.readTextFdToEnd(this.fd, maxBytes);
+	}
+
+	/**
+	 * Like read, but parse gets the bytes undecoded (no string made): a statm read every tick per
+	 * process is cheaper parsed from bytes. The buffer is shared: parse must not keep it.
+	 */
+	parse<T>(parse: (bytes: Buffer, length: number) => T): Result<T> {
+		if (this.closed) return fail('ESRCH', this.path);
+		return this.files.parseFd(this.fd, parse);
 	}
 
 	close(): void {

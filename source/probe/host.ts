@@ -22,7 +22,12 @@ export function readHostFacts(files: Files): HostFacts {
 /** /proc/uptime's first field, in seconds. */
 export function readUptime(files: Files): number | null {
 	const result = files.readText(files.proc('uptime'), 256);
-	const value = result.ok ? Number.parseFloat(result.value) : Number.NaN;
+	return result.ok ? parseUptime(result.value) : null;
+}
+
+/** `350.12 690.33` → 350.12: /proc/uptime's first field, in seconds. */
+export function parseUptime(text: string): number | null {
+	const value = Number.parseFloat(text);
 	return Number.isFinite(value) ? value : null;
 }
 

@@ -40,19 +40,83 @@ export function parseProcStat(text: string): ProcStat | null {
 	return Number.isFinite(stat.startTime) && Number.isFinite(stat.rssPages) && Number.isFinite(stat.ppid) ? stat : null;
 }
 
+/**
+ * parseProcStat from the bytes as read, for the scanner's reads every few ticks: no string is made
+ * but comm. Stricter than parseProcStat (`PID (comm) ` then fields split by single spaces, the
+ * numbers used in plain decimal); what it accepts, parseProcStat reads the same.
+ */
+export function parseProcStatBytes(bytes: Buffer, length = bytes.length): ProcStat | null {
+	let open = 0;
+	while (open < length && bytes[open] !== 40) open++;
+	let close = length - 1;
+	while (close > open && bytes[close] !== 41) close--;
+	if (open < 2 || close <= open || bytes[open - 1] !== 32) return null;
+	const pid = decimalField(bytes, 0, open - 1);
+	let ppid = Number.NaN;
+	let flags = Number.NaN;
+	let startTime = Number.NaN;
+	let vszBytes = Number.NaN;
+	let rssPages = Number.NaN;
+	// Field 3 (state) starts after ') ', as in proc(5).
+	const stateStart = close + 2;
+	let stateEnd = stateStart;
+	let start = stateStart;
+	for (let field = 3; field <= 24; field++) {
+		let end = start;
+		while (end < length && bytes[end] !== 32) end++;
+		if (field === 3) stateEnd = end;
+		else if (field === 4) ppid = decimalField(bytes, start, end);
+		else if (field === 9) flags = decimalField(bytes, start, end);
+		else if (field === 22) startTime = decimalField(bytes, start, end);
+		else if (field === 23) vszBytes = decimalField(bytes, start, end);
+		else if (field === 24) rssPages = decimalField(bytes, start, end);
+		start = end + 1;
+	}
+	if (Number.isNaN(pid + ppid + flags + startTime + vszBytes + rssPages)) return null;
+	const state = stateEnd === stateStart + 1 && bytes[stateStart]! < 128 ? String.fromCharCode(bytes[stateStart]!) : bytes.toString('utf8', stateStart, stateEnd);
+	return {pid, comm: bytes.toString('utf8', open + 1, close), state, ppid, flags, startTime, vszBytes, rssPages};
+}
+
+/** A field of decimal digits, perhaps after a '-', as a safe integer; NaN for anything else. */
+function decimalField(bytes: Uint8Array, start: number, end: number): number {
+	const negative = bytes[start] === 45;
+	const first = negative ? start + 1 : start;
+	if (first >= end || digitsEnd(bytes, first, end) !== end) return Number.NaN;
+	const value = decimal(bytes, first, end);
+	if (!Number.isSafeInteger(value)) return Number.NaN;
+	return negative ? -value : value;
+}
+
 export interface ProcStatm {
 	sizePages: number;
 	residentPages: number;
 }
 
-/** /proc/PID/statm: sizes in pages. A third as costly for the kernel as stat, so read every tick. */
-export function parseStatm(text: string): ProcStatm | null {
-	const space1 = text.indexOf(' ');
-	const space2 = text.indexOf(' ', space1 + 1);
-	if (space1 <= 0 || space2 <= space1) return null;
-	const sizePages = Number(text.slice(0, space1));
-	const residentPages = Number(text.slice(space1 + 1, space2));
-	return Number.isSafeInteger(sizePages) && Number.isSafeInteger(residentPages) && sizePages >= 0 && residentPages >= 0 ? {sizePages, residentPages} : null;
+/**
+ * /proc/PID/statm: sizes in pages, its first two numbers. Read for every process every tick, so
+ * parsed from the bytes as read: no string is made. Anything but plain decimal digits is refused.
+ */
+export function parseStatm(bytes: Uint8Array, length = bytes.length): ProcStatm | null {
+	const sizeEnd = digitsEnd(bytes, 0, length);
+	const residentEnd = digitsEnd(bytes, sizeEnd + 1, length);
+	if (sizeEnd <= 0 || residentEnd <= sizeEnd + 1 || residentEnd >= length || bytes[sizeEnd] !== 32 || bytes[residentEnd] !== 32) return null;
+	const sizePages = decimal(bytes, 0, sizeEnd);
+	const residentPages = decimal(bytes, sizeEnd + 1, residentEnd);
+	return Number.isSafeInteger(sizePages) && Number.isSafeInteger(residentPages) ? {sizePages, residentPages} : null;
+}
+
+/** Where the run of ASCII digits from start ends (start itself when there is none). */
+function digitsEnd(bytes: Uint8Array, start: number, length: number): number {
+	let i = start;
+	while (i < length && bytes[i]! >= 48 && bytes[i]! <= 57) i++;
+	return i;
+}
+
+/** The decimal number bytes[start..end) spells, all digits (past 2^53 it is no longer a safe integer). */
+function decimal(bytes: Uint8Array, start: number, end: number): number {
+	let value = 0;
+	for (let i = start; i < end; i++) value = value * 10 + (bytes[i]! - 48);
+	return value;
 }
 
 /** Kernel threads have PF_KTHREAD in their flags: no user memory, no cmdline. */

@@ -1,8 +1,8 @@
 import type {CgroupHierarchy} from './cgroup.js';
 import {cgroupOfPid} from './cgroupContainer.js';
 import type {Files, KeptFile} from './files.js';
-import {isKernelThread, parsePasswd, parseProcStat, parseProcStatus, parseSmapsRollup, parseStatm, printable, sanitizeCmdline, type ProcStat, type ProcStatm, type ProcStatus} from './process.js';
-import type {Reason} from './result.js';
+import {isKernelThread, parsePasswd, parseProcStatBytes, parseProcStatus, parseSmapsRollup, parseStatm, printable, sanitizeCmdline, type ProcStat, type ProcStatm, type ProcStatus} from './process.js';
+import type {Reason, Result} from './result.js';
 import type {ProcessSample} from './sample.js';
 
 export interface ScanOptions {
@@ -98,6 +98,10 @@ export class ProcessScanner {
 	private listing: string[] | null = null;
 	/** The pids of that listing, parsed once: a quiet box lists the same /proc tick after tick. */
 	private listedPids: number[] = [];
+	/** Tracked processes whose identity is still to be read: none, and readIdentities looks at no row. */
+	private unidentified = 0;
+	/** status of the detailed processes, kept open while they stay detailed, and the scan that last read each. */
+	private readonly statusFiles = new Map<number, {file: KeptFile; tick: number}>();
 
 	constructor(
 		private readonly files: Files,
@@ -143,10 +147,15 @@ export class ProcessScanner {
 		for (const [pid, tracked] of this.tracked) this.forget(pid, tracked);
 	}
 
-	private forget(pid: number, tracked: Tracked): void {
+	/** Closes what was kept open for a process and drops it; null, for readers that give up on it. */
+	private forget(pid: number, tracked: Tracked): null {
 		tracked.statm?.close();
 		tracked.stat?.close();
+		this.statusFiles.get(pid)?.file.close();
+		this.statusFiles.delete(pid);
+		if (!tracked.identity) this.unidentified--;
 		this.tracked.delete(pid);
+		return null;
 	}
 
 	private keep(path: string): KeptFile | null {
@@ -156,16 +165,20 @@ export class ProcessScanner {
 		return kept.ok ? kept.value : null;
 	}
 
-	/** The kept file, or an open+read+close of /proc/PID/name when keeping failed (EMFILE). */
-	private readKeptOr(kept: KeptFile | null, pid: number, name: string) {
-		return kept ? kept.read(4096) : this.files.readText(this.files.proc(String(pid), name), 4096);
+	/** The kept file parsed from its bytes, or an open+read+close of /proc/PID/name when keeping failed (EMFILE). */
+	private parseKeptOr<T>(kept: KeptFile | null, pid: number, name: string, parse: (bytes: Buffer, length: number) => T | null): T | null {
+		if (kept) {
+			const parsed = kept.parse(parse);
+			return parsed.ok ? parsed.value : null;
+		}
+		const bytes = this.files.readBytes(this.files.proc(String(pid), name), 4096);
+		return bytes.ok ? parse(bytes.value, bytes.value.length) : null;
 	}
 
 	/** First sight of a pid: its stat and statm, kept open. Who it is comes from readIdentity. */
 	private track(pid: number): Tracked | null {
 		const stat = this.keep(this.files.proc(String(pid), 'stat'));
-		const text = this.readKeptOr(stat, pid, 'stat');
-		const parsed = text.ok ? parseProcStat(text.value) : null;
+		const parsed = this.parseKeptOr(stat, pid, 'stat', parseProcStatBytes);
 		if (!parsed) {
 			stat?.close();
 			return null;
@@ -197,6 +210,7 @@ export class ProcessScanner {
 			seenTick: this.tick,
 		};
 		this.tracked.set(pid, tracked);
+		if (!kernelThread) this.unidentified++;
 		return tracked;
 	}
 
@@ -206,6 +220,7 @@ export class ProcessScanner {
 	 * screen (the largest, the focused) and, after the first, IDENTITY_PER_SCAN more, largest first.
 	 */
 	private readIdentities(processes: ProcessSample[], options: ScanOptions): void {
+		if (this.unidentified === 0) return;
 		const pending: number[] = [];
 		for (let i = 0; i < processes.length; i++) if (!this.tracked.get(processes[i]!.pid)!.identity) pending.push(i);
 		if (pending.length === 0) return;
@@ -221,6 +236,7 @@ export class ProcessScanner {
 			const cmdline = this.files.readBytes(this.files.proc(String(p.pid), 'cmdline'), 4096);
 			const cgroup = cgroupOfPid(this.files, p.pid, this.hierarchy ?? undefined);
 			tracked.identity = true;
+			this.unidentified--;
 			tracked.cmdline = cmdline.ok ? sanitizeCmdline(cmdline.value) : '';
 			tracked.cgroup = cgroup.ok ? {path: cgroup.value.path, name: cgroup.value.kind === 'root' ? '' : cgroup.value.name} : null;
 			// A process whose status cannot be read is unknown, not root.
@@ -238,49 +254,76 @@ export class ProcessScanner {
 	}
 
 	private readOne(pid: number, detailed: boolean): ProcessSample | null {
-		let tracked = this.tracked.get(pid);
-		let fresh = false;
-		if (!tracked) {
-			tracked = this.track(pid) ?? undefined;
-			if (!tracked) return null;
-			fresh = true;
-		}
+		const tracked = this.tracked.get(pid);
+		if (tracked === undefined) return this.readNew(pid);
 		// A pid that turns out gone is forgotten below, whatever its stamp.
 		tracked.seenTick = this.tick;
 		// Most processes sit still: one whose size has not moved for QUIET_AFTER reads is read every
 		// QUIET_EVERY ticks (its last size carried between), until it moves again. A leak moves every tick.
-		const quiet = !fresh && !detailed && tracked.unchangedReads >= QUIET_AFTER && (this.tick + pid) % QUIET_EVERY !== 0;
-		let statm = quiet ? tracked.statmLast : null;
-		if (!statm) {
-			const statmText = this.readKeptOr(tracked.statm, pid, 'statm');
-			statm = statmText.ok ? parseStatm(statmText.value) : null;
-			if (!statm) {
-				// Exited, or the pid reused since: a fresh look decides which.
-				this.forget(pid, tracked);
-				return fresh ? null : this.readOne(pid, detailed);
-			}
-			const same = tracked.statmLast !== null && statm.residentPages === tracked.statmLast.residentPages && statm.sizePages === tracked.statmLast.sizePages;
-			tracked.unchangedReads = same ? tracked.unchangedReads + 1 : 0;
-			tracked.statmLast = statm;
-			if (!same) tracked.sample = null;
-		}
+		if (!detailed && tracked.unchangedReads >= QUIET_AFTER && (this.tick + pid) % QUIET_EVERY !== 0) return tracked.sample ?? this.row(pid, tracked);
+		const statm = this.readStatm(pid, tracked);
+		// Exited, or the pid reused since: a fresh look decides which.
+		if (statm === null) return this.readAgain(pid, tracked, detailed);
 		// A zombie's statm is all zeros: its state must be seen now, not in a few ticks.
-		const statDue = !fresh && !quiet && (detailed || statm.residentPages === 0 || (this.tick + pid) % STAT_EVERY_TICKS === 0);
-		if (statDue) {
-			const text = this.readKeptOr(tracked.stat, pid, 'stat');
-			const stat = text.ok ? parseProcStat(text.value) : null;
-			if (!stat || stat.startTime !== tracked.startTime) {
-				this.forget(pid, tracked);
-				return stat ? this.readOne(pid, detailed) : null;
-			}
-			// A new comm is an exec: a new command line, and perhaps a new owner (setuid).
-			if (stat.comm !== tracked.last.comm && !tracked.kernelThread) tracked.identity = false;
-			if (stat.comm !== tracked.last.comm || stat.state !== tracked.last.state || stat.ppid !== tracked.last.ppid) tracked.sample = null;
-			tracked.last = stat;
-			tracked.statReadTick = this.tick;
+		if (detailed || statm.residentPages === 0 || (this.tick + pid) % STAT_EVERY_TICKS === 0) {
+			const stat = this.readStat(pid, tracked);
+			if (stat === null) return this.forget(pid, tracked);
+			if (stat.startTime !== tracked.startTime) return this.readAgain(pid, tracked, detailed);
+			this.restat(tracked, stat);
 		}
-		if (tracked.sample) return tracked.sample;
+		return tracked.sample ?? this.row(pid, tracked);
+	}
+
+	/** First sight of a pid: tracked, and its statm read (its stat was, by track). */
+	private readNew(pid: number): ProcessSample | null {
+		const tracked = this.track(pid);
+		if (tracked === null) return null;
+		if (this.readStatm(pid, tracked) === null) return this.forget(pid, tracked);
+		return this.row(pid, tracked);
+	}
+
+	/** The pid's files no longer read as the process tracked: forgotten, and looked at afresh. */
+	private readAgain(pid: number, tracked: Tracked, detailed: boolean): ProcessSample | null {
+		this.forget(pid, tracked);
+		return this.readOne(pid, detailed);
+	}
+
+	/** statm re-read, parsed from its bytes; null when it cannot be (gone, or reused). */
+	private readStatm(pid: number, tracked: Tracked): ProcStatm | null {
+		const statm = this.parseKeptOr(tracked.statm, pid, 'statm', parseStatm);
+		if (statm === null) return null;
+		const last = tracked.statmLast;
+		if (last !== null && statm.residentPages === last.residentPages && statm.sizePages === last.sizePages) {
+			tracked.unchangedReads++;
+			return last;
+		}
+		tracked.unchangedReads = 0;
+		tracked.statmLast = statm;
+		tracked.sample = null;
+		return statm;
+	}
+
+	private readStat(pid: number, tracked: Tracked): ProcStat | null {
+		return this.parseKeptOr(tracked.stat, pid, 'stat', parseProcStatBytes);
+	}
+
+	/** A new stat reading of the same process: the row goes when what it shows has changed. */
+	private restat(tracked: Tracked, stat: ProcStat): void {
+		const last = tracked.last;
+		// A new comm is an exec: a new command line, and perhaps a new owner (setuid).
+		if (stat.comm !== last.comm && !tracked.kernelThread && tracked.identity) {
+			tracked.identity = false;
+			this.unidentified++;
+		}
+		if (stat.comm !== last.comm || stat.state !== last.state || stat.ppid !== last.ppid) tracked.sample = null;
+		tracked.last = stat;
+		tracked.statReadTick = this.tick;
+	}
+
+	/** The row of a tracked process from its last readings, kept until what it shows changes. */
+	private row(pid: number, tracked: Tracked): ProcessSample {
 		const stat = tracked.last;
+		const statm = tracked.statmLast!;
 		tracked.sample = {
 			pid,
 			startTime: stat.startTime,
@@ -320,9 +363,12 @@ export class ProcessScanner {
 			// RssAnon, RssFile, RssShmem and VmSwap move with RSS (swapping moves it too): a process
 			// whose RSS stands still keeps its last reading for a while, the focused are read every scan.
 			const rss = tracked.statmLast?.residentPages ?? -1;
+			const kept = this.statusFiles.get(p.pid);
+			if (kept) kept.tick = this.tick;
 			const fresh = rss === tracked.statusRssPages && this.tick - tracked.statusTick < STATUS_CARRY_TICKS && !options.detailPids.has(p.pid);
 			if (!fresh) {
-				const status = this.files.readText(this.files.proc(String(p.pid), 'status'), 16384);
+				// With pssAll every process is detailed: a third descriptor each is not worth it.
+				const status = options.pssAll ? this.files.readText(this.files.proc(String(p.pid), 'status'), 16384) : this.readStatus(p.pid);
 				tracked.status = status.ok ? parseProcStatus(status.value) : null;
 				tracked.statusRssPages = rss;
 				tracked.statusTick = this.tick;
@@ -334,6 +380,12 @@ export class ProcessScanner {
 			}
 			p.fdCount = tracked.fdCount;
 		}
+		// One that left the detailed rows gives its status back: detailTop bounds what stays open.
+		this.statusFiles.forEach((kept, pid) => {
+			if (kept.tick === this.tick) return;
+			kept.file.close();
+			this.statusFiles.delete(pid);
+		});
 		// PSS under a time budget: the pids watched every scan, then the focused, then the least
 		// recently read; a reading younger than its refresh time stands, one that would overrun waits.
 		const started = performance.now();
@@ -383,6 +435,18 @@ export class ProcessScanner {
 			p.ussBytes = rollup.ussBytes;
 		}
 		return anyOk || failure === null ? 'ok' : failure;
+	}
+
+	/** status of a detailed process, through a descriptor kept while it stays detailed (re-read when its RSS moves). */
+	private readStatus(pid: number): Result<string> {
+		let kept = this.statusFiles.get(pid);
+		if (kept === undefined) {
+			const file = this.keep(this.files.proc(String(pid), 'status'));
+			if (file === null) return this.files.readText(this.files.proc(String(pid), 'status'), 16384);
+			kept = {file, tick: this.tick};
+			this.statusFiles.set(pid, kept);
+		}
+		return kept.file.read(16384);
 	}
 
 	/**

@@ -1,7 +1,7 @@
 import {detectCgroupHierarchy, readCgroups, type CgroupHierarchy, type CgroupMemo} from '../probe/cgroup.js';
 import {selfContainer} from '../probe/cgroupContainer.js';
-import {Files} from '../probe/files.js';
-import {readHostFacts, readUptime} from '../probe/host.js';
+import {Files, type KeptFile} from '../probe/files.js';
+import {parseUptime, readHostFacts} from '../probe/host.js';
 import {parseMeminfo} from '../probe/meminfo.js';
 import {ProcessScanner, type Scan} from '../probe/processTable.js';
 import {fail, ok, type Reason, type Result} from '../probe/result.js';
@@ -78,6 +78,8 @@ export class LiveSource implements Source {
 	/** Fork counter and thread count at the last tick. */
 	private countersKey: string | null = null;
 	private processesDeferred = false;
+	/** The machine-wide files read every tick, by path: kept open, as the scanner keeps each process's. */
+	private readonly keptFiles = new Map<string, KeptFile>();
 
 	constructor(options: LiveOptions = {}) {
 		this.files = options.files ?? new Files();
@@ -122,8 +124,8 @@ export class LiveSource implements Source {
 
 	next(): Sample {
 		const sources: Record<string, 'ok' | Reason> = {};
-		const read = <T>(name: string, path: string, parse: (text: string) => T | null): T | null => {
-			const text = this.files.readText(path, 1024 * 1024);
+		const read = <T>(name: string, path: string, parse: (text: string) => T | null, manyRecords = false): T | null => {
+			const text = this.readKept(path, 1024 * 1024, manyRecords);
 			if (!text.ok) {
 				sources[name] = text.reason;
 				return null;
@@ -137,7 +139,7 @@ export class LiveSource implements Source {
 			const parsed = parseMeminfo(text);
 			return parsed.MemTotal === undefined ? null : parsed;
 		});
-		const vmstat = read('vmstat', this.files.proc('vmstat'), parseVmstat);
+		const vmstat = read('vmstat', this.files.proc('vmstat'), parseVmstat, true);
 		const stat = read('stat', this.files.proc('stat'), parseStat);
 		let pressure = null;
 		if (this.pressureReason) {
@@ -166,7 +168,7 @@ export class LiveSource implements Source {
 		return {
 			timeMs: this.options.now(),
 			monoMs,
-			host: {...this.host, uptimeSec: readUptime(this.files)},
+			host: {...this.host, uptimeSec: this.readUptime()},
 			meminfo,
 			vmstat,
 			stat,
@@ -189,7 +191,7 @@ export class LiveSource implements Source {
 	 * count in /proc/loadavg) since the last tick: both are kernel-wide, so this holds in any pid namespace.
 	 */
 	private sameProcesses(stat: KernelStat | null): boolean {
-		const loadavg = this.files.readText(this.files.proc('loadavg'), 256);
+		const loadavg = this.readKept(this.files.proc('loadavg'), 256);
 		const threads = loadavg.ok ? parseLoadavgThreads(loadavg.value) : null;
 		const key = stat?.forks === undefined || threads === null ? null : `${stat.forks}/${threads}`;
 		const same = key !== null && key === this.countersKey;
@@ -217,6 +219,33 @@ export class LiveSource implements Source {
 
 	close(): void {
 		this.scanner.close();
+		for (const kept of this.keptFiles.values()) kept.close();
+		this.keptFiles.clear();
+	}
+
+	/**
+	 * A machine-wide file read through a descriptor kept open: one or two preads a tick instead of
+	 * open, two reads and close. A failed read is tried once more by path, and the file reopened next tick.
+	 */
+	private readKept(path: string, maxBytes: number, manyRecords = false): Result<string> {
+		let kept = this.keptFiles.get(path);
+		if (kept === undefined) {
+			const opened = this.files.keep(path);
+			if (!opened.ok) return opened;
+			kept = opened.value;
+			this.keptFiles.set(path, kept);
+		}
+		// meminfo, stat, loadavg… are formatted whole by each read; vmstat and slabinfo come a page at a time.
+		const text = manyRecords ? kept.readToEnd(maxBytes) : kept.read(maxBytes);
+		if (text.ok) return text;
+		kept.close();
+		this.keptFiles.delete(path);
+		return this.files.readText(path, maxBytes);
+	}
+
+	private readUptime(): number | null {
+		const text = this.readKept(this.files.proc('uptime'), 256);
+		return text.ok ? parseUptime(text.value) : null;
 	}
 
 	private readCgroups(monoMs: number): LiveSource['lastCgroups'] {
@@ -240,7 +269,7 @@ export class LiveSource implements Source {
 
 	private readSlabs(): Result<SlabSample[]> {
 		if (this.slabinfoReason === null) {
-			const text = this.files.readText(this.files.proc('slabinfo'), 4 * 1024 * 1024);
+			const text = this.readKept(this.files.proc('slabinfo'), 4 * 1024 * 1024, true);
 			const parsed = text.ok ? parseSlabinfo(text.value, this.host.pageSize, this.slabinfoRows) : text;
 			if (parsed.ok) {
 				// Aliases and reclaimability come from a walk of /sys/kernel/slab (~10 ms): not before the first frame.

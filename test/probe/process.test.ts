@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import {readFileSync} from 'node:fs';
 import {test} from 'node:test';
 import fc from 'fast-check';
-import {isKernelThread, parsePasswd, parseProcStat, parseProcStatus, parseSmapsRollup, printable, sanitizeCmdline} from '../../source/probe/process.js';
+import {isKernelThread, parsePasswd, parseProcStat, parseProcStatBytes, parseProcStatus, parseSmapsRollup, parseStatm, printable, sanitizeCmdline} from '../../source/probe/process.js';
 import {capturedPids, fixturePath} from '../helpers/fixtures.js';
 
 const pidFile = (pid: number, name: string) => readFileSync(fixturePath('proc-real', String(pid), name), 'utf8');
@@ -138,4 +138,64 @@ test('property: no per-process parser throws on arbitrary text or bytes', () => 
 		.tuple(fc.nat(), fc.string({maxLength: 20}), fc.array(fc.oneof(fc.nat(), fc.constant('-1'), fc.constant('')), {minLength: 0, maxLength: 55}))
 		.map(([pid, comm, rest]) => `${pid} (${comm}) ${rest.join(' ')}`);
 	fc.assert(fc.property(statLike, text => check(Buffer.from(text))), {numRuns: 400});
+});
+
+test('stat from bytes: every captured process reads as parseProcStat reads its text, within a longer shared buffer too', () => {
+	for (const pid of Object.values(capturedPids)) {
+		const bytes = pidBytes(pid, 'stat');
+		assert.deepEqual(parseProcStatBytes(bytes), parseProcStat(bytes.toString('utf8')), `pid ${pid}`);
+		const shared = Buffer.alloc(4096, '9 (x) R 1 2 3 ');
+		bytes.copy(shared);
+		assert.deepEqual(parseProcStatBytes(shared, bytes.length), parseProcStat(bytes.toString('utf8')), `pid ${pid}, stale bytes after it`);
+	}
+	assert.equal(parseProcStatBytes(pidBytes(capturedPids.paren, 'stat'))!.comm, 'a) b (c');
+	const utf8 = Buffer.from(`12 (caf\u00e9 \u{1F600}) S ${Array.from({length: 49}, (_, i) => i + 4).join(' ')}\n`);
+	assert.equal(parseProcStatBytes(utf8)!.comm, 'caf\u00e9 \u{1F600}');
+	const text = pidFile(capturedPids.sleep, 'stat');
+	for (const bad of ['', text.slice(0, 40), 'x (sleep) S 1 2 3', '12 sleep S 1 2 3', text.replace(' 143761 ', ' abc '), text.replace(' 143761 ', ' 0x10 '), text.replace(/^\d+ /, '12(')]) {
+		assert.equal(parseProcStatBytes(Buffer.from(bad)), null, JSON.stringify(bad.slice(0, 50)));
+	}
+});
+
+test('statm from bytes: size and resident pages, plain decimal only', () => {
+	assert.deepEqual(parseStatm(Buffer.from('4700 3985 1719 1 0 2538 0\n')), {sizePages: 4700, residentPages: 3985});
+	assert.deepEqual(parseStatm(Buffer.from('0 0 0 0 0 0 0\n')), {sizePages: 0, residentPages: 0}, 'a zombie');
+	assert.deepEqual(parseStatm(Buffer.from('4700 3985 1719 1 0 2538 0\n9999 9999'), 27), {sizePages: 4700, residentPages: 3985}, 'stale bytes past length');
+	for (const bad of ['', '4700', '4700 3985', '4700 3985\n', ' 4700 3985 1', '4700  3985 1', '-1 3985 1', '0x10 3985 1', '1e3 3985 1', '47a0 3985 1', '99999999999999999999 1 1']) {
+		assert.equal(parseStatm(Buffer.from(bad)), null, JSON.stringify(bad));
+	}
+});
+
+test('property: the byte parsers never throw, and agree with a fresh parse of the text whenever they accept', () => {
+	const statmReference = (text: string) => {
+		const match = /^(\d+) (\d+) /.exec(text);
+		const [size, resident] = match ? [Number(match[1]), Number(match[2])] : [Number.NaN, Number.NaN];
+		return Number.isSafeInteger(size) && Number.isSafeInteger(resident) ? {sizePages: size, residentPages: resident} : null;
+	};
+	const check = (bytes: Buffer) => {
+		const text = bytes.toString('utf8');
+		const stat = parseProcStatBytes(bytes);
+		if (stat) assert.deepEqual(stat, parseProcStat(text));
+		assert.deepEqual(parseStatm(bytes), statmReference(text));
+	};
+	fc.assert(fc.property(fc.uint8Array({maxLength: 300}), bytes => check(Buffer.from(bytes))), {numRuns: 400});
+	const numberish = fc.oneof(fc.nat(), fc.maxSafeNat(), fc.constant('-1'), fc.constant(''), fc.constant('x'), fc.constant('18446744073709551615'));
+	const statLike = fc
+		.tuple(fc.nat(), fc.string({maxLength: 20}), fc.constantFrom('R', 'S', 'Z', 'D', ''), fc.array(numberish, {minLength: 0, maxLength: 55}))
+		.map(([pid, comm, state, rest]) => `${pid} (${comm}) ${[state, ...rest].join(' ')}\n`);
+	fc.assert(fc.property(statLike, text => check(Buffer.from(text))), {numRuns: 1000});
+	// Well-formed stat lines (decimal fields, any comm) are always accepted, and read as the text is.
+	const wellFormed = fc
+		.tuple(fc.nat(), fc.string({unit: 'grapheme', maxLength: 15}), fc.constantFrom('R', 'S', 'Z'), fc.array(fc.oneof(fc.nat(), fc.maxSafeNat()), {minLength: 49, maxLength: 49}))
+		.map(([pid, comm, state, rest]) => `${pid} (${comm}) ${state} ${rest.join(' ')}\n`);
+	fc.assert(
+		fc.property(wellFormed, text => {
+			const stat = parseProcStatBytes(Buffer.from(text));
+			assert.notEqual(stat, null);
+			assert.deepEqual(stat, parseProcStat(text));
+		}),
+		{numRuns: 500},
+	);
+	const statmLike = fc.tuple(fc.oneof(fc.nat(), fc.maxSafeNat(), fc.constant('-3'), fc.constant('')), fc.oneof(fc.nat(), fc.constant('1e3')), fc.string({maxLength: 10})).map(([a, b, rest]) => `${a} ${b} ${rest}`);
+	fc.assert(fc.property(statmLike, text => check(Buffer.from(text))), {numRuns: 400});
 });
