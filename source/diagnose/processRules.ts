@@ -15,10 +15,13 @@ function candidates(ctx: RuleContext, rule: string, slope: (row: ProcessRow) => 
 	const active: ProcessRow[] = [];
 	// leaktop's own heap fills for minutes before V8 collects it: judging it would accuse the observer.
 	const self = ctx.snapshot.sample?.selfPid;
+	// The row's own slope first: most rows stop there, without reading their samples.
 	for (const row of ctx.snapshot.processes) {
+		const growing = (slope(row) ?? 0) >= floorPerMin;
+		if (!growing && (raised.size === 0 || !raised.has(row.key))) continue;
 		if (row.sample.kernelThread || row.sample.pid === self) continue;
-		if ((slope(row) ?? 0) >= floorPerMin) picked.push(row);
-		else if (raised.size > 0 && raised.has(row.key)) active.push(row);
+		if (growing) picked.push(row);
+		else active.push(row);
 	}
 	picked.sort((a, b) => (slope(b) ?? 0) - (slope(a) ?? 0));
 	const chosen = picked.slice(0, max);

@@ -145,6 +145,8 @@ interface SlabHistory {
 	latest: SlabSample;
 	size: Series;
 	objs: Series;
+	/** The tick that last saw it: the caches not seen are gone. */
+	seenTick: number;
 }
 
 /**
@@ -462,19 +464,22 @@ export class Store {
 			return;
 		}
 		const t = sample.monoMs;
-		const seen = new Set<string>();
+		const stamp = this.ticks;
+		let present = 0;
 		for (const s of sample.slabs) {
-			seen.add(s.name);
 			let history = this.slabs.get(s.name);
 			if (!history) {
-				history = {first: s, latest: s, size: new Series(this.options.detailPoints, this.clock), objs: new Series(this.options.detailPoints, this.clock)};
+				history = {first: s, latest: s, size: new Series(this.options.detailPoints, this.clock), objs: new Series(this.options.detailPoints, this.clock), seenTick: -1};
 				this.slabs.set(s.name, history);
 			}
+			if (history.seenTick !== stamp) present++;
+			history.seenTick = stamp;
 			history.latest = s;
 			history.size.push(t, s.sizeBytes);
 			history.objs.push(t, s.activeObjs);
 		}
-		for (const name of this.slabs.keys()) if (!seen.has(name)) this.slabs.delete(name);
+		if (this.slabs.size === present) return;
+		for (const [name, history] of this.slabs) if (history.seenTick !== stamp) this.slabs.delete(name);
 	}
 
 	private ingestCgroups(sample: Sample): void {
