@@ -65,6 +65,8 @@ interface Tracked {
 	seenTick: number;
 }
 
+/** Distinct command lines and cgroups remembered at most: past it the tables start again (bounded, whatever the box runs). */
+const INTERN_MAX = 1024;
 /** stat is re-read every this many ticks (spread over pids) and every tick for detailed processes. */
 const STAT_EVERY_TICKS = 5;
 /** Processes whose owner, command line and cgroup are read per scan beyond the largest detailTop. */
@@ -95,9 +97,11 @@ export class ProcessScanner {
 	private tick = 0;
 	/** Whether st_size of /proc/PID/fd is its descriptor count (Linux ≥ 6.2): decided on first use. */
 	private fdSizeIsCount: boolean | null = null;
-	private listing: string[] | null = null;
-	/** The pids of that listing, parsed once: a quiet box lists the same /proc tick after tick. */
-	private listedPids: number[] = [];
+	/** The pids of the last listing of /proc, parsed once: a quiet box lists the same /proc tick after tick (null: list it again). */
+	private listedPids: number[] | null = null;
+	/** One string per distinct command line, one placement per cgroup: a thousand workers of one program share theirs. */
+	private readonly cmdlines = new Map<string, string>();
+	private readonly placements = new Map<string, {path: string; name: string}>();
 	/** Tracked processes whose identity is still to be read: none, and readIdentities looks at no row. */
 	private unidentified = 0;
 	/** status of the detailed processes, kept open while they stay detailed, and the scan that last read each. */
@@ -113,23 +117,22 @@ export class ProcessScanner {
 	scan(options: ScanOptions): Scan {
 		this.tick++;
 		// Listing /proc costs 1-2 ms per thousand processes, and on a quiet box nothing changed.
-		const reuse = options.sameProcesses && this.listing !== null;
-		const listing = reuse ? {ok: true as const, value: this.listing!} : this.files.listDir(this.files.procRoot);
-		if (!listing.ok) {
-			this.listing = null;
-			return {processes: [], hidden: 0, sources: {processes: listing.reason, pss: listing.reason}};
-		}
-		if (!reuse) {
-			this.listing = listing.value;
-			this.listedPids = [];
+		let listedPids = options.sameProcesses ? this.listedPids : null;
+		if (listedPids === null) {
+			const listing = this.files.listDir(this.files.procRoot);
+			if (!listing.ok) {
+				this.listedPids = null;
+				return {processes: [], hidden: 0, sources: {processes: listing.reason, pss: listing.reason}};
+			}
+			listedPids = this.listedPids = [];
 			for (const name of listing.value) {
 				const code = name.charCodeAt(0);
-				if (code >= 48 && code <= 57) this.listedPids.push(Number(name));
+				if (code >= 48 && code <= 57) listedPids.push(Number(name));
 			}
 		}
 		const processes: ProcessSample[] = [];
 		let hidden = 0;
-		for (const pid of this.listedPids) {
+		for (const pid of listedPids) {
 			const sample = this.readOne(pid, options.detailPids.has(pid));
 			if (sample) processes.push(sample);
 			else hidden++;
@@ -237,8 +240,8 @@ export class ProcessScanner {
 			const cgroup = cgroupOfPid(this.files, p.pid, this.hierarchy ?? undefined);
 			tracked.identity = true;
 			this.unidentified--;
-			tracked.cmdline = cmdline.ok ? sanitizeCmdline(cmdline.value) : '';
-			tracked.cgroup = cgroup.ok ? {path: cgroup.value.path, name: cgroup.value.kind === 'root' ? '' : cgroup.value.name} : null;
+			tracked.cmdline = cmdline.ok ? this.internCmdline(sanitizeCmdline(cmdline.value)) : '';
+			tracked.cgroup = cgroup.ok ? this.placement(cgroup.value.path, cgroup.value.kind === 'root' ? '' : cgroup.value.name) : null;
 			// A process whose status cannot be read is unknown, not root.
 			tracked.uid = status.ok ? (parseProcStatus(status.value).uid ?? -1) : -1;
 			// A new row: the old one may have been handed out already.
@@ -251,6 +254,24 @@ export class ProcessScanner {
 				container: tracked.cgroup?.name || null,
 			};
 		}
+	}
+
+	private internCmdline(text: string): string {
+		const known = this.cmdlines.get(text);
+		if (known !== undefined) return known;
+		if (this.cmdlines.size >= INTERN_MAX) this.cmdlines.clear();
+		this.cmdlines.set(text, text);
+		return text;
+	}
+
+	/** The cgroup path and name of a process, copied once per cgroup: slices of /proc/PID/cgroup would keep its whole text alive. */
+	private placement(path: string, name: string): {path: string; name: string} {
+		const known = this.placements.get(path);
+		if (known !== undefined && known.name === name) return known;
+		if (this.placements.size >= INTERN_MAX) this.placements.clear();
+		const copied = {path: copyString(path), name: copyString(name)};
+		this.placements.set(copied.path, copied);
+		return copied;
 	}
 
 	private readOne(pid: number, detailed: boolean): ProcessSample | null {
@@ -519,4 +540,9 @@ function applyStatus(p: ProcessSample, status: ProcStatus): void {
 	p.shmemBytes = status.rssShmemBytes;
 	p.swapBytes = status.swapBytes;
 	p.threads = status.threads;
+}
+
+/** A copy of a string that holds nothing else alive (V8 keeps a sliced string's whole parent). */
+function copyString(text: string): string {
+	return Buffer.from(text, 'utf8').toString('utf8');
 }
