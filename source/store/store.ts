@@ -115,8 +115,14 @@ const EXITED_KEEP_MAX = 500;
 
 interface ProcessHistory {
 	key: string;
-	first: ProcessSample;
 	latest: ProcessSample;
+	/**
+	 * The start time, first and latest RSS of its samples, kept here: the per-process loops then read
+	 * one shape of object, while samples come in several (the probe copies the detailed ones).
+	 */
+	startTime: number;
+	firstRssBytes: number;
+	rssBytes: number;
 	firstSeenMs: number;
 	rss: Series;
 	/** Only the processes read in detail have these; most never do, so they are made on first use. */
@@ -384,6 +390,8 @@ export class Store {
 		this.timer = null;
 	}
 
+	// The rare paths (a new process, processes gone) are methods of their own: the first time one
+	// is taken it deoptimises only its call, not the per-process loop V8 compiled without it.
 	private ingestProcesses(sample: Sample): void {
 		const t = sample.monoMs;
 		const stamp = this.ticks;
@@ -392,33 +400,11 @@ export class Store {
 		for (const p of sample.processes) {
 			// By pid, then start time: a number key, not a string built per process per tick.
 			const known = this.processByPid.get(p.pid);
-			let history = known?.first.startTime === p.startTime ? known : undefined;
-			if (!history) {
-				const key = `${p.pid}:${p.startTime}`;
-				history = this.processes.get(key);
-				if (!history) {
-					history = {
-						key,
-						first: p,
-						latest: p,
-						firstSeenMs: sample.timeMs,
-						rss: new Series(capacity, this.clock),
-						anon: null,
-						pss: null,
-						fds: null,
-						exitedAtMs: null,
-						row: null,
-						seenTick: -1,
-						orderBuild: -1,
-						dropped: false,
-					};
-					this.processes.set(key, history);
-				}
-				this.processByPid.set(p.pid, history);
-			}
+			const history = known?.startTime === p.startTime ? known : this.historyOf(p, sample.timeMs);
 			if (history.seenTick !== stamp) present++;
 			history.seenTick = stamp;
 			history.latest = p;
+			history.rssBytes = p.rssBytes;
 			// A recording keeps only the processes that matter: one can drop out and come back.
 			history.exitedAtMs = null;
 			history.rss.push(t, p.rssBytes);
@@ -431,8 +417,39 @@ export class Store {
 			if (p.fdCount !== null) (history.fds ??= new Series(capacity, this.clock)).push(t, p.fdCount);
 			else history.fds?.unclock();
 		}
-		if (this.processes.size === present) return;
-		const now = sample.timeMs;
+		if (this.processes.size !== present) this.retireProcesses(stamp, sample.timeMs);
+	}
+
+	/** The history of a process not found by its pid: known by its key (a recording), or new. */
+	private historyOf(p: ProcessSample, nowMs: number): ProcessHistory {
+		const key = `${p.pid}:${p.startTime}`;
+		let history = this.processes.get(key);
+		if (!history) {
+			history = {
+				key,
+				latest: p,
+				startTime: p.startTime,
+				firstRssBytes: p.rssBytes,
+				rssBytes: p.rssBytes,
+				firstSeenMs: nowMs,
+				rss: new Series(this.options.detailPoints, this.clock),
+				anon: null,
+				pss: null,
+				fds: null,
+				exitedAtMs: null,
+				row: null,
+				seenTick: -1,
+				orderBuild: -1,
+				dropped: false,
+			};
+			this.processes.set(key, history);
+		}
+		this.processByPid.set(p.pid, history);
+		return history;
+	}
+
+	/** Marks the processes this tick did not see as exited, and forgets those gone too long (or too many). */
+	private retireProcesses(stamp: number, now: number): void {
 		const gone: ProcessHistory[] = [];
 		for (const history of this.processes.values()) if (history.seenTick !== stamp) gone.push(history);
 		let exited = 0;
@@ -534,7 +551,7 @@ export class Store {
 						key,
 						sample: h.latest,
 						firstSeenMs: h.firstSeenMs,
-						rssDeltaBytes: h.latest.rssBytes - h.first.rssBytes,
+						rssDeltaBytes: h.rssBytes - h.firstRssBytes,
 						rssGrowthPerMin,
 						anonGrowthPerMin,
 						pssGrowthPerMin,
@@ -547,7 +564,7 @@ export class Store {
 			else exited.push(row);
 		}
 		// Each row's sample is its history's latest: the same stable sort as sorting the rows.
-		live.sort((a, b) => b.latest.rssBytes - a.latest.rssBytes);
+		live.sort((a, b) => b.rssBytes - a.rssBytes);
 		this.processOrder = live;
 		const processes = live.map(h => h.row!);
 		const slabs: SlabRow[] = [];
