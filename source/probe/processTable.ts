@@ -75,8 +75,11 @@ const IDENTITY_PER_SCAN = 200;
 const STATUS_CARRY_TICKS = 10;
 /** After this many reads with the same sizes a process counts as quiet… */
 const QUIET_AFTER = 10;
-/** …and is read every this many ticks until its size moves. */
+/** …and is read every this many ticks until its size moves… */
 const QUIET_EVERY = 4;
+/** …and once this many reads in all found the same sizes (~2 min at 1 s), every LONG_QUIET_EVERY (a multiple of QUIET_EVERY: a seamless step). */
+const LONG_QUIET_AFTER = 40;
+const LONG_QUIET_EVERY = 8;
 /** PSS moves slowly and costs ~9 ms per GiB of RSS: one process's is refreshed at most this often… */
 const PSS_REFRESH_MS = 10_000;
 /** …and, while its RSS stays the same, only this often (sharers coming and going still move it). */
@@ -280,8 +283,12 @@ export class ProcessScanner {
 		// A pid that turns out gone is forgotten below, whatever its stamp.
 		tracked.seenTick = this.tick;
 		// Most processes sit still: one whose size has not moved for QUIET_AFTER reads is read every
-		// QUIET_EVERY ticks (its last size carried between), until it moves again. A leak moves every tick.
-		if (!detailed && tracked.unchangedReads >= QUIET_AFTER && (this.tick + pid) % QUIET_EVERY !== 0) return tracked.sample ?? this.row(pid, tracked);
+		// QUIET_EVERY ticks (its last size carried between), one still for longer every LONG_QUIET_EVERY,
+		// until it moves again. A leak moves every tick. Its stat comes with a read on a STAT_EVERY_TICKS tick.
+		const unchanged = tracked.unchangedReads;
+		if (!detailed && unchanged >= QUIET_AFTER && (this.tick + pid) % (unchanged >= LONG_QUIET_AFTER ? LONG_QUIET_EVERY : QUIET_EVERY) !== 0) {
+			return tracked.sample ?? this.row(pid, tracked);
+		}
 		const statm = this.readStatm(pid, tracked);
 		// Exited, or the pid reused since: a fresh look decides which.
 		if (statm === null) return this.readAgain(pid, tracked, detailed);

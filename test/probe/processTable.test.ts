@@ -153,6 +153,40 @@ test('status of a process whose RSS stands still is carried between scans, and r
 	assert.equal(focused(), 9100 * KiB, 'a focused process is read every scan');
 });
 
+test('a quiet process is read every 4th tick after 10 reads of the same size, every 8th after 40 more, and every tick once it moves', t => {
+	const {root, scanner} = scannerOnCopy(t);
+	const pid = pids.sleep;
+	const statm = join(root, String(pid), 'statm');
+	const undetailed = {...options, detailTop: 0};
+	let tick = 0;
+	const rss = () => {
+		tick++;
+		return byPid(scanner.scan(undetailed)).get(pid)!.rssBytes / PAGE;
+	};
+	/** Scans until RSS reads `pages`, and how many scans went by without it. */
+	const waitFor = (pages: number) => {
+		let missed = 0;
+		while (rss() !== pages) assert.ok(++missed < 20, 'never seen');
+		return missed;
+	};
+	// Each change written just after a tick it would be read on, so the next read is a whole period away.
+	for (let i = 0; i < 30 || (tick + pid) % 4 !== 0; i++) rss();
+	writeFileSync(statm, '4700 3001 1719 1 0 2538 0\n');
+	assert.equal(waitFor(3001), 3, 'three ticks show the last size, the fourth reads it');
+	writeFileSync(statm, '4700 3002 1719 1 0 2538 0\n');
+	assert.equal(rss(), 3002, 'once it moved, it is read every tick');
+	// 10 reads to count as quiet, then 30 more 4 ticks apart: long quiet after ~130 ticks.
+	for (let i = 0; i < 200 || (tick + pid) % 8 !== 0; i++) rss();
+	writeFileSync(statm, '4700 3003 1719 1 0 2538 0\n');
+	assert.equal(waitFor(3003), 7, 'long quiet: seven ticks show the last size, the eighth reads it');
+	writeFileSync(statm, '4700 3004 1719 1 0 2538 0\n');
+	assert.equal(rss(), 3004);
+	const focused = byPid(scanner.scan({...undetailed, detailPids: new Set([pid])}));
+	writeFileSync(statm, '4700 3005 1719 1 0 2538 0\n');
+	assert.equal(focused.get(pid)!.rssBytes, 3004 * PAGE);
+	assert.equal(byPid(scanner.scan({...undetailed, detailPids: new Set([pid])})).get(pid)!.rssBytes, 3005 * PAGE, 'a focused process is read every tick');
+});
+
 test('the first scan reads who the largest processes are and no PSS; the next scans fill in the rest, largest first', t => {
 	const scanner = new ProcessScanner(realFiles(), PAGE);
 	t.after(() => scanner.close());
