@@ -24,6 +24,8 @@ const TICKS = Number(arg('ticks', '30'));
 const CPU_SECONDS = Number(arg('cpu-seconds', '20'));
 const LIVE_WARMUP_SECONDS = Number(arg('live-warmup', '30'));
 const CLI = fileURLToPath(new URL('../dist/cli.js', import.meta.url));
+/** The installed command (package.json "bin"): a sh script that runs node on dist/cli.js. */
+const COMMAND = fileURLToPath(new URL('../dist/leaktop', import.meta.url));
 
 // One python3 forks the sleepers: each child dies with its parent (PR_SET_PDEATHSIG) and the
 // parent exits when our end of its stdin closes, so nothing outlives the benchmark.
@@ -189,7 +191,7 @@ function newPane(session: string, command: string): void {
  */
 async function liveView(seconds: number): Promise<{percent: number; rssMiB: number; anonMiB: number}> {
 	const session = `leaktop-bench-${process.pid}`;
-	newPane(session, `CI=false exec node ${CLI} -d 1`);
+	newPane(session, `CI=false exec ${COMMAND} -d 1`);
 	try {
 		const pid = Number(tmux(['display-message', '-p', '-t', session, '#{pane_pid}']).toString().trim());
 		await sleep(LIVE_WARMUP_SECONDS * 1000);
@@ -234,11 +236,11 @@ os.waitpid(pid, 0)
 print(json.dumps([first, listed]))
 `;
 
-/** Medians over `runs` starts of bare `leaktop`: exec → first frame, exec → first frame listing processes. */
-function firstFrames(runs: number, env: Record<string, string>): {firstMs: number; listedMs: number} {
+/** Medians over `runs` starts of bare `argv`: exec → first frame, exec → first frame listing processes. */
+function firstFrames(runs: number, argv: string[]): {firstMs: number; listedMs: number} {
 	const times: Array<[number, number]> = [];
 	for (let i = 0; i < runs; i++) {
-		const out = execFileSync('python3', ['-c', STARTER, JSON.stringify(['node', CLI]), JSON.stringify({CI: 'false', TERM: 'xterm-256color', ...env})]).toString();
+		const out = execFileSync('python3', ['-c', STARTER, JSON.stringify(argv), JSON.stringify({CI: 'false', TERM: 'xterm-256color'})]).toString();
 		times.push(JSON.parse(out) as [number, number]);
 	}
 	return {firstMs: median(times.map(t => t[0] ?? Number.NaN)), listedMs: median(times.map(t => t[1] ?? Number.NaN))};
@@ -284,10 +286,10 @@ async function main(): Promise<void> {
 			batches.push(await execToFirstJson(['batch', '--json', '-d', '0.1', '-n', '1']));
 		}
 		const live = await liveView(CPU_SECONDS);
-		const starts = firstFrames(5, {});
-		// Some environments (this one) hand every node process a CA bundle to parse at start (~90 ms).
-		const bare = process.env.NODE_EXTRA_CA_CERTS ? firstFrames(5, {NODE_EXTRA_CA_CERTS: ''}) : null;
-		const startCell = (runs: typeof bare) => (runs ? `${runs.firstMs.toFixed(0)} / ${runs.listedMs.toFixed(0)}` : 'not set');
+		const starts = firstFrames(5, [COMMAND]);
+		// `node dist/cli.js` parses NODE_EXTRA_CA_CERTS where it is set (this sandbox sets it), the command does not.
+		const direct = firstFrames(5, ['node', CLI]);
+		const startCell = (runs: typeof starts) => `${runs.firstMs.toFixed(0)} / ${runs.listedMs.toFixed(0)}`;
 		const top = await topNow(CPU_SECONDS);
 		const cells = [
 			`${cost.total.mean.toFixed(1)} / ${cost.total.p95.toFixed(1)} / ${cost.total.max.toFixed(1)}`,
@@ -300,7 +302,7 @@ async function main(): Promise<void> {
 			`${Math.max(...snapshots.map(s => s.peakRssMiB), ...batches.map(s => s.peakRssMiB)).toFixed(1)}`,
 			`${live.percent.toFixed(2)}%`,
 			startCell(starts),
-			startCell(bare),
+			startCell(direct),
 			`${live.rssMiB.toFixed(1)} / ${live.anonMiB.toFixed(1)}`,
 			`${top.toFixed(2)}%`,
 		];
@@ -316,8 +318,8 @@ async function main(): Promise<void> {
 					'exec → first JSON, batch -d 0.1 (ms)',
 					'CLI peak RSS (MiB)',
 					'live view 120x40 at 1 s: CPU of one core',
-					'`leaktop`: exec → first frame / processes listed (ms)',
-					'  the same without NODE_EXTRA_CA_CERTS (ms)',
+					'`leaktop` (dist/leaktop): exec → first frame / processes listed (ms)',
+					`  \`node dist/cli.js\`${process.env.NODE_EXTRA_CA_CERTS ? ', NODE_EXTRA_CA_CERTS set' : ''} (ms)`,
 					'live view: RSS / anonymous (MiB)',
 					'top -d 1 in the same pane size, now',
 				][i]!,
