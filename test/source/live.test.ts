@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
-import {spawn} from 'node:child_process';
+import {spawn, spawnSync} from 'node:child_process';
 import {once} from 'node:events';
+import {readdirSync, readFileSync} from 'node:fs';
 import {test} from 'node:test';
 import {toJsonReport} from '../../source/batch/json.js';
 import {toTextReport} from '../../source/batch/text.js';
@@ -174,6 +175,44 @@ test('live machine: a process born or reaped between ticks shows or goes at the 
 			await once(child, 'exit');
 			assert.equal(pidsOf().has(child.pid!), false, `round ${round}: reaped`);
 		}
+	} finally {
+		source.close();
+	}
+});
+
+test('the machine-wide files are kept open between ticks and read fresh each time; close gives every descriptor back', () => {
+	const openFds = () => readdirSync('/proc/self/fd').length;
+	const before = openFds();
+	const source = new LiveSource({files: realFiles(), ...clocks()});
+	try {
+		source.deferProcesses();
+		const first = source.next();
+		const kept = openFds();
+		assert.ok(kept > before, 'meminfo, vmstat, stat… held open');
+		const second = source.next();
+		assert.deepEqual(second.meminfo, first.meminfo);
+		assert.deepEqual(second.vmstat, first.vmstat);
+		assert.equal(second.slabs!.length, 235, 'slabinfo read whole through its kept descriptor');
+		source.next();
+		assert.ok(openFds() >= kept, 'the same descriptors (and the processes now), not new ones each tick');
+	} finally {
+		source.close();
+	}
+	assert.equal(openFds(), before);
+});
+
+test('live machine: vmstat and stat through kept descriptors follow the kernel (a fork in between is counted)', () => {
+	const source = new LiveSource();
+	try {
+		source.deferProcesses();
+		const first = source.next();
+		const lines = readFileSync('/proc/vmstat', 'utf8').trim().split('\n').length;
+		spawnSync('true');
+		const second = source.next();
+		assert.equal(Object.keys(second.vmstat!).length, lines, 'every vmstat line, past the first page of the seq_file');
+		assert.ok(second.vmstat!.pgalloc_normal! >= first.vmstat!.pgalloc_normal!);
+		assert.ok(second.stat!.forks! > first.stat!.forks!, 'a process was forked in between: a fresh read, not a cached one');
+		assert.equal(second.meminfo!.MemTotal, first.meminfo!.MemTotal);
 	} finally {
 		source.close();
 	}
