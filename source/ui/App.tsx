@@ -1,4 +1,4 @@
-import {Box, Text, useApp, useInput, useStdin, type Key} from 'ink';
+import {Box, useApp, useInput, useStdin, type Key} from 'ink';
 import {useCallback, useEffect, useRef, useState, useSyncExternalStore} from 'react';
 import type {DrillTarget} from '../probe/sample.js';
 import type {CgroupRow, ProcessRow, SlabRow, Store, SystemMetric} from '../store/store.js';
@@ -14,6 +14,7 @@ import {cgroupColumns, cgroupFigures, cgroupsEmptyText, inCgroup, sortCgroups, t
 import {CGROUP_COLUMN_MIN_WIDTH, processColumns, sortProcesses, type ProcessSort} from './components/ProcessTable.js';
 import {slabColumns, sortSlabs, type SlabSort} from './components/SlabTable.js';
 import {scrollOffset, Table} from './components/Table.js';
+import {Text} from './components/Text.js';
 import {VmstatStrip} from './components/VmstatStrip.js';
 import {useTerminalSize} from './hooks/useTerminalSize.js';
 import {bindingFor, keyName, type Action, type Scope} from './keys.js';

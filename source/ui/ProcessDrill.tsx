@@ -1,4 +1,5 @@
-import {Box, Text} from 'ink';
+import {Box} from 'ink';
+import {Text} from './components/Text.js';
 import {useState, type RefObject} from 'react';
 import type {Sample} from '../probe/sample.js';
 import type {DrillMetric, MappingRow, ProcessDrillSnapshot} from '../store/drill.js';

@@ -1,4 +1,5 @@
-import {Box, Text} from 'ink';
+import {Box} from 'ink';
+import {Text} from './components/Text.js';
 import {useEffect, useState, type RefObject} from 'react';
 import type {OutstandingSite} from '../kmem/match.js';
 import type {SlabDrillSnapshot} from '../store/drill.js';

@@ -110,7 +110,10 @@ test('the frames the live view draws come out byte for byte as stock Ink draws t
 	} finally {
 		proto.get = stockGet;
 	}
-	assert.ok(frames.length >= 60, `only ${frames.length} frames drawn`);
+	// Counted by what they show: a commit that changes no host node draws no frame (the texts are memoised),
+	// so the same steps draw fewer frames, all of them different.
+	const distinct = new Set(frames.map(frame => frame.stock.output)).size;
+	assert.ok(distinct >= 45, `only ${distinct} different frames drawn`);
 	assert.ok(frames.some(frame => frame.stock.output.includes('\u001B[')), 'no colour in the frames');
 	for (const [i, frame] of frames.entries()) {
 		assert.deepEqual(replay(Output, frame), frame.stock, `frame ${i} (${frame.width}x${frame.height})`);

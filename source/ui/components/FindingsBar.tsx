@@ -1,4 +1,4 @@
-import {Text} from 'ink';
+import {Text} from './Text.js';
 import type {Finding} from '../../diagnose/finding.js';
 import {clip} from '../text.js';
 import {useTheme} from '../ThemeContext.js';

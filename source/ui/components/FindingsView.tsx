@@ -1,4 +1,5 @@
-import {Box, Text} from 'ink';
+import {Box} from 'ink';
+import {Text} from './Text.js';
 import type {Table as InkTable} from 'ink-table';
 import {useEffect, useState} from 'react';
 import type {Finding} from '../../diagnose/finding.js';

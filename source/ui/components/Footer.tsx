@@ -1,4 +1,4 @@
-import {Text} from 'ink';
+import {Text} from './Text.js';
 import {memo} from 'react';
 import {bindingsIn, type Scope} from '../keys.js';
 import {clip} from '../text.js';

@@ -1,4 +1,5 @@
-import {Box, Text} from 'ink';
+import {Box} from 'ink';
+import {Text} from './Text.js';
 import {describeReason, type Reason} from '../../probe/result.js';
 import type {SelfContainerFacts} from '../../probe/sample.js';
 import type {Snapshot} from '../../store/store.js';

@@ -1,4 +1,5 @@
-import {Box, Text} from 'ink';
+import {Box} from 'ink';
+import {Text} from './Text.js';
 import {BINDINGS, keyLabel, type Scope} from '../keys.js';
 import {fit} from '../text.js';
 import {useTheme} from '../ThemeContext.js';

@@ -1,4 +1,4 @@
-import {Text} from 'ink';
+import {Text} from './Text.js';
 import type {KernelMemory} from '../../probe/meminfo.js';
 import type {Snapshot} from '../../store/store.js';
 import {formatBytes, formatDelta} from '../../units.js';

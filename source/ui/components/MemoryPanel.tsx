@@ -1,4 +1,5 @@
-import {Box, Text} from 'ink';
+import {Box} from 'ink';
+import {Text} from './Text.js';
 import type {Snapshot} from '../../store/store.js';
 import {formatBytes, formatRatePerMin} from '../../units.js';
 import {containerLabel} from './Header.js';

@@ -1,4 +1,5 @@
-import {Box, Text} from 'ink';
+import {Box} from 'ink';
+import {Text} from './Text.js';
 import {memo, type ReactNode} from 'react';
 import {formatRatePerMin} from '../../units.js';
 import {BoundedCache} from '../ink/boundedCache.js';
