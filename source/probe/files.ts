@@ -141,10 +141,7 @@ export class Files {
 		} catch (error) {
 			return fail(reasonOf(error));
 		}
-		if (n < want || n === maxBytes) return ok(this.buffer.toString('utf8', 0, n));
-		const head = Buffer.from(this.buffer.subarray(0, n));
-		const rest = this.readFd(fd, maxBytes - n, n);
-		return rest.ok ? ok(Buffer.concat([head, rest.value]).toString('utf8')) : rest;
+		return this.decodeRead(fd, n, want, maxBytes);
 	}
 
 	/**
@@ -164,9 +161,14 @@ export class Files {
 		} catch (error) {
 			return fail(reasonOf(error));
 		}
-		if (total < want || total === maxBytes) return ok(this.buffer.toString('utf8', 0, total));
-		const head = Buffer.from(this.buffer.subarray(0, total));
-		const rest = this.readFd(fd, maxBytes - total, total);
+		return this.decodeRead(fd, total, want, maxBytes);
+	}
+
+	/** The first `length` bytes in the shared buffer as text, or, when they filled all `want` of it, those and the rest of the file. */
+	private decodeRead(fd: number, length: number, want: number, maxBytes: number): Result<string> {
+		if (length < want || length === maxBytes) return ok(this.buffer.toString('utf8', 0, length));
+		const head = Buffer.from(this.buffer.subarray(0, length));
+		const rest = this.readFd(fd, maxBytes - length, length);
 		return rest.ok ? ok(Buffer.concat([head, rest.value]).toString('utf8')) : rest;
 	}
 
