@@ -1,4 +1,3 @@
-import {performance} from 'node:perf_hooks';
 import type {Files} from './files.js';
 import {fail, ok, type Result} from './result.js';
 

@@ -1,4 +1,3 @@
-import {crc32, deflateRawSync, inflateRawSync} from 'node:zlib';
 
 /**
  * The recording file format, version 1.0. Everything is big-endian.
@@ -27,6 +26,13 @@ import {crc32, deflateRawSync, inflateRawSync} from 'node:zlib';
  * RecordingSession written each time a writer opens the file (start, append after a crash or
  * a reboot, new segment).
  */
+
+// node:zlib is loaded on first use: the live view imports this module but records only on request,
+// and loading zlib at start costs ~3 ms and ~1.4 MiB.
+const zlib = () => process.getBuiltinModule('node:zlib') as typeof import('node:zlib');
+const crc32 = (data: Uint8Array, value?: number) => zlib().crc32(data, value);
+const deflateRawSync = (data: Uint8Array) => zlib().deflateRawSync(data);
+const inflateRawSync = (data: Uint8Array) => zlib().inflateRawSync(data);
 
 export const FORMAT_MAJOR = 1;
 export const FORMAT_MINOR = 0;
