@@ -144,6 +144,8 @@ interface CgroupHistory {
 	first: CgroupSample;
 	latest: CgroupSample;
 	usage: Series;
+	/** The tick that last saw it: the cgroups not seen are gone. */
+	seenTick: number;
 }
 
 interface SlabHistory {
@@ -153,6 +155,8 @@ interface SlabHistory {
 	objs: Series;
 	/** The tick that last saw it: the caches not seen are gone. */
 	seenTick: number;
+	/** The row built last tick, handed out again while nothing in it changed. */
+	row: SlabRow | null;
 }
 
 /**
@@ -173,6 +177,8 @@ export class Store {
 	private readonly processByPid = new Map<number, ProcessHistory>();
 	/** Live processes as the last build sorted them. */
 	private processOrder: ProcessHistory[] = [];
+	/** The order array before last, overwritten by the next build. */
+	private spareOrder: ProcessHistory[] = [];
 	private builds = 0;
 	private readonly slabs = new Map<string, SlabHistory>();
 	private readonly cgroups = new Map<string, CgroupHistory>();
@@ -254,7 +260,7 @@ export class Store {
 			percpuBytes: nan(kernel?.percpuBytes),
 			anonPagesBytes: nan(kernel?.anonPagesBytes),
 			unexplainedBytes: nan(kernel?.unexplainedBytes),
-			processRssBytes: sample.processes.reduce((sum, p) => sum + p.rssBytes, 0),
+			processRssBytes: totalRssBytes(sample.processes),
 			si: nan(rates?.si),
 			so: nan(rates?.so),
 			sr: nan(rates?.sr),
@@ -323,6 +329,7 @@ export class Store {
 		this.processes.clear();
 		this.processByPid.clear();
 		this.processOrder = [];
+		this.spareOrder = [];
 		this.slabs.clear();
 		this.cgroups.clear();
 		this.previous = null;
@@ -486,7 +493,7 @@ export class Store {
 		for (const s of sample.slabs) {
 			let history = this.slabs.get(s.name);
 			if (!history) {
-				history = {first: s, latest: s, size: new Series(this.options.detailPoints, this.clock), objs: new Series(this.options.detailPoints, this.clock), seenTick: -1};
+				history = {first: s, latest: s, size: new Series(this.options.detailPoints, this.clock), objs: new Series(this.options.detailPoints, this.clock), seenTick: -1, row: null};
 				this.slabs.set(s.name, history);
 			}
 			if (history.seenTick !== stamp) present++;
@@ -501,86 +508,87 @@ export class Store {
 
 	private ingestCgroups(sample: Sample): void {
 		if (!sample.cgroups) return;
-		const seen = new Set<string>();
+		const stamp = this.ticks;
+		let present = 0;
 		for (const c of sample.cgroups) {
-			seen.add(c.path);
 			let history = this.cgroups.get(c.path);
 			if (!history) {
-				history = {first: c, latest: c, usage: new Series(this.options.detailPoints)};
+				history = {first: c, latest: c, usage: new Series(this.options.detailPoints), seenTick: -1};
 				this.cgroups.set(c.path, history);
 			}
+			if (history.seenTick !== stamp) present++;
+			history.seenTick = stamp;
 			// The source walks cgroups less often than it ticks: the same reading is not a new point.
 			if (history.latest === c && history.usage.length > 0) continue;
 			history.latest = c;
 			history.usage.push(sample.monoMs, c.usageBytes ?? Number.NaN);
 		}
-		for (const path of this.cgroups.keys()) if (!seen.has(path)) this.cgroups.delete(path);
+		if (this.cgroups.size === present) return;
+		for (const [path, history] of this.cgroups) if (history.seenTick !== stamp) this.cgroups.delete(path);
 	}
 
 	private build(free: FreeSummary | null = null, kernel: KernelMemory | null = null, rates: VmstatRates | null = null): Snapshot {
 		const since = this.latest ? this.latest.monoMs - this.options.growthWindowMs : 0;
 		const minSpanMs = this.minSpanMs();
 		const slope = (series: Series | null) => series?.slopePerMin(since, minSpanMs) ?? null;
-		const live: ProcessHistory[] = [];
+		// Into the spare order array, whose slots are overwritten: no array grown a thousand pushes at a time.
+		const live = this.spareOrder;
+		let liveCount = 0;
+		let finite = true;
 		const exited: ProcessRow[] = [];
-		// In last tick's order: sizes rarely change places, and a nearly sorted array sorts in one pass.
-		const order: ProcessHistory[] = [];
 		const stamp = ++this.builds;
-		for (const h of this.processOrder) if (h.orderBuild !== stamp && !h.dropped) (h.orderBuild = stamp), order.push(h);
-		for (const h of this.processes.values()) if (h.orderBuild !== stamp) (h.orderBuild = stamp), order.push(h);
-		for (const h of order) {
-			const key = h.key;
-			const rssGrowthPerMin = slope(h.rss);
-			const anonGrowthPerMin = slope(h.anon);
-			const pssGrowthPerMin = slope(h.pss);
-			const fdGrowthPerMin = slope(h.fds);
-			const rssHistory = h.rss.tail(SPARK_POINTS);
-			const last = h.row;
-			const same =
-				last !== null &&
-				last.sample === h.latest &&
-				last.exitedAtMs === h.exitedAtMs &&
-				last.rssHistory === rssHistory &&
-				last.rssGrowthPerMin === rssGrowthPerMin &&
-				last.anonGrowthPerMin === anonGrowthPerMin &&
-				last.pssGrowthPerMin === pssGrowthPerMin &&
-				last.fdGrowthPerMin === fdGrowthPerMin;
-			const row: ProcessRow = same
-				? last
-				: {
-						key,
-						sample: h.latest,
-						firstSeenMs: h.firstSeenMs,
-						rssDeltaBytes: h.rssBytes - h.firstRssBytes,
-						rssGrowthPerMin,
-						anonGrowthPerMin,
-						pssGrowthPerMin,
-						fdGrowthPerMin,
-						rssHistory,
-						exitedAtMs: h.exitedAtMs,
-					};
-			h.row = row;
-			if (h.exitedAtMs === null) live.push(h);
-			else exited.push(row);
+		const place = (h: ProcessHistory) => {
+			h.orderBuild = stamp;
+			const row = this.processRow(h, slope);
+			if (h.exitedAtMs !== null) {
+				exited.push(row);
+				return;
+			}
+			if (liveCount < live.length) live[liveCount] = h;
+			else live.push(h);
+			liveCount++;
+			if (!Number.isFinite(h.rssBytes)) finite = false;
+		};
+		// In last tick's order: sizes rarely change places, and a nearly sorted array sorts in one pass.
+		const order = this.processOrder;
+		for (let i = 0; i < order.length; i++) {
+			const h = order[i]!;
+			if (h.orderBuild !== stamp && !h.dropped) place(h);
 		}
+		// forEach, not for-of: no iterator result per process.
+		this.processes.forEach(h => {
+			if (h.orderBuild !== stamp) place(h);
+		});
+		live.length = liveCount;
 		// Each row's sample is its history's latest: the same stable sort as sorting the rows.
-		live.sort((a, b) => b.rssBytes - a.rssBytes);
+		if (finite) sortNearlySorted(live);
+		else live.sort(byRssDescending);
+		this.spareOrder = order;
 		this.processOrder = live;
 		const processes = live.map(h => h.row!);
 		const slabs: SlabRow[] = [];
-		for (const h of this.slabs.values()) {
-			slabs.push({
-				sample: h.latest,
-				sizeDeltaBytes: h.latest.sizeBytes - h.first.sizeBytes,
-				objsDelta: h.latest.activeObjs - h.first.activeObjs,
-				growthPerMin: slope(h.size),
-				objsGrowthPerMin: slope(h.objs),
-				sizeHistory: h.size.tail(SPARK_POINTS),
-			});
-		}
+		this.slabs.forEach(h => {
+			const growthPerMin = slope(h.size);
+			const objsGrowthPerMin = slope(h.objs);
+			const sizeHistory = h.size.tail(SPARK_POINTS);
+			const last = h.row;
+			// Most caches sit still: last tick's row again, as for processes.
+			const same = last !== null && last.sample === h.latest && last.sizeHistory === sizeHistory && last.growthPerMin === growthPerMin && last.objsGrowthPerMin === objsGrowthPerMin;
+			h.row = same
+				? last
+				: {
+						sample: h.latest,
+						sizeDeltaBytes: h.latest.sizeBytes - h.first.sizeBytes,
+						objsDelta: h.latest.activeObjs - h.first.activeObjs,
+						growthPerMin,
+						objsGrowthPerMin,
+						sizeHistory,
+					};
+			slabs.push(h.row);
+		});
 		slabs.sort((a, b) => b.sample.sizeBytes - a.sample.sizeBytes);
 		const cgroups: CgroupRow[] = [];
-		for (const h of this.cgroups.values()) {
+		this.cgroups.forEach(h => {
 			const {usageBytes} = h.latest;
 			cgroups.push({
 				sample: h.latest,
@@ -588,7 +596,7 @@ export class Store {
 				growthPerMin: slope(h.usage),
 				usageHistory: h.usage.tail(SPARK_POINTS),
 			});
-		}
+		});
 		cgroups.sort((a, b) => (b.sample.usageBytes ?? -1) - (a.sample.usageBytes ?? -1));
 		const available = this.system.get('availableBytes')!;
 		return {
@@ -611,6 +619,40 @@ export class Store {
 		};
 	}
 
+	/** A process's row, last build's while nothing in it changed. */
+	private processRow(h: ProcessHistory, slope: (series: Series | null) => number | null): ProcessRow {
+		const rssGrowthPerMin = slope(h.rss);
+		const anonGrowthPerMin = slope(h.anon);
+		const pssGrowthPerMin = slope(h.pss);
+		const fdGrowthPerMin = slope(h.fds);
+		const rssHistory = h.rss.tail(SPARK_POINTS);
+		const last = h.row;
+		const same =
+			last !== null &&
+			last.sample === h.latest &&
+			last.exitedAtMs === h.exitedAtMs &&
+			last.rssHistory === rssHistory &&
+			last.rssGrowthPerMin === rssGrowthPerMin &&
+			last.anonGrowthPerMin === anonGrowthPerMin &&
+			last.pssGrowthPerMin === pssGrowthPerMin &&
+			last.fdGrowthPerMin === fdGrowthPerMin;
+		h.row = same
+			? last
+			: {
+					key: h.key,
+					sample: h.latest,
+					firstSeenMs: h.firstSeenMs,
+					rssDeltaBytes: h.rssBytes - h.firstRssBytes,
+					rssGrowthPerMin,
+					anonGrowthPerMin,
+					pssGrowthPerMin,
+					fdGrowthPerMin,
+					rssHistory,
+					exitedAtMs: h.exitedAtMs,
+				};
+		return h.row;
+	}
+
 	/** Slopes over less than this say nothing per minute. */
 	private minSpanMs(): number {
 		return Math.min(20_000, 4 * this.intervalMs);
@@ -626,5 +668,42 @@ export class Store {
 		const drilled = this.drill?.target.kind === 'process' ? [this.drill.target.pid] : [];
 		const watched = new Set([...this.selected, ...drilled]);
 		return {detail: new Set([...watched, ...growers]), pss: watched};
+	}
+}
+
+/** The processes' RSS summed in a loop: reduce's callback hands back a boxed number per process. */
+function totalRssBytes(processes: readonly ProcessSample[]): number {
+	let sum = 0;
+	for (let i = 0; i < processes.length; i++) sum += processes[i]!.rssBytes;
+	return sum;
+}
+
+const byRssDescending = (a: ProcessHistory, b: ProcessHistory) => b.rssBytes - a.rssBytes;
+
+/** Moves past this many per element, and the order was not nearly sorted: the built-in sort takes over. */
+const INSERTION_MOVES_PER_ITEM = 4;
+
+/**
+ * Sorts histories by RSS, largest first and stably, in place: last tick's order is nearly sorted,
+ * so an insertion sort is one pass and allocates nothing (the built-in sort copies the array).
+ * It moves an element only past strictly smaller ones, so when it gives up the built-in stable
+ * sort finishes with the same result. RSS must be finite (a NaN compares inconsistently).
+ */
+function sortNearlySorted(histories: ProcessHistory[]): void {
+	let budget = INSERTION_MOVES_PER_ITEM * histories.length + 64;
+	for (let i = 1; i < histories.length; i++) {
+		const h = histories[i]!;
+		const rss = h.rssBytes;
+		let at = i;
+		while (at > 0 && histories[at - 1]!.rssBytes < rss) {
+			histories[at] = histories[at - 1]!;
+			at--;
+		}
+		histories[at] = h;
+		budget -= i - at;
+		if (budget < 0) {
+			histories.sort(byRssDescending);
+			return;
+		}
 	}
 }
