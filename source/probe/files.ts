@@ -13,6 +13,8 @@ export interface FilesOptions {
 
 const CHUNK = 64 * 1024;
 
+const decode = (bytes: Buffer, length: number): string => bytes.toString('utf8', 0, length);
+
 /**
  * The only door to the kernel's files. Every path is rooted at --proc-root / --sys-root, every
  * read is synchronous (fs.promises costs 100-300 µs a file, unusable for thousands of pids) and
@@ -134,6 +136,16 @@ export class Files {
 
 	/** @internal KeptFile's read: a pread from 0, decoded without a copy when one read held it all. */
 	readTextFd(fd: number, maxBytes: number): Result<string> {
+		return this.parseFd(fd, decode, maxBytes);
+	}
+
+	/** @internal KeptFile's read of a seq_file of many records, decoded: see parseFdToEnd. */
+	readTextFdToEnd(fd: number, maxBytes: number): Result<string> {
+		return this.parseFdToEnd(fd, decode, maxBytes);
+	}
+
+	/** @internal KeptFile's single read from 0 into the shared buffer, handed to parse undecoded (read on past the buffer up to maxBytes). */
+	parseFd<T>(fd: number, parse: (bytes: Buffer, length: number) => T, maxBytes = CHUNK): Result<T> {
 		const want = Math.min(CHUNK, maxBytes);
 		let n: number;
 		try {
@@ -141,7 +153,7 @@ export class Files {
 		} catch (error) {
 			return fail(reasonOf(error));
 		}
-		return this.decodeRead(fd, n, want, maxBytes);
+		return this.parseRead(fd, n, want, maxBytes, parse);
 	}
 
 	/**
@@ -149,7 +161,7 @@ export class Files {
 	 * out one page or so of records whatever the buffer, so it goes on until a read returns 0. The
 	 * preads follow on from each other, which the kernel continues without walking the records again.
 	 */
-	readTextFdToEnd(fd: number, maxBytes: number): Result<string> {
+	parseFdToEnd<T>(fd: number, parse: (bytes: Buffer, length: number) => T, maxBytes: number): Result<T> {
 		const want = Math.min(CHUNK, maxBytes);
 		let total = 0;
 		try {
@@ -161,26 +173,17 @@ export class Files {
 		} catch (error) {
 			return fail(reasonOf(error));
 		}
-		return this.decodeRead(fd, total, want, maxBytes);
+		return this.parseRead(fd, total, want, maxBytes, parse);
 	}
 
-	/** The first `length` bytes in the shared buffer as text, or, when they filled all `want` of it, those and the rest of the file. */
-	private decodeRead(fd: number, length: number, want: number, maxBytes: number): Result<string> {
-		if (length < want || length === maxBytes) return ok(this.buffer.toString('utf8', 0, length));
+	/** The first `length` bytes in the shared buffer parsed, or, when they filled all `want` of it, those and the rest of the file. */
+	private parseRead<T>(fd: number, length: number, want: number, maxBytes: number, parse: (bytes: Buffer, length: number) => T): Result<T> {
+		if (length < want || length === maxBytes) return ok(parse(this.buffer, length));
 		const head = Buffer.from(this.buffer.subarray(0, length));
 		const rest = this.readFd(fd, maxBytes - length, length);
-		return rest.ok ? ok(Buffer.concat([head, rest.value]).toString('utf8')) : rest;
-	}
-
-	/** @internal KeptFile's single read into the shared buffer, handed to parse undecoded. */
-	parseFd<T>(fd: number, parse: (bytes: Buffer, length: number) => T): Result<T> {
-		let n: number;
-		try {
-			n = readSync(fd, this.buffer, 0, CHUNK, 0);
-		} catch (error) {
-			return fail(reasonOf(error));
-		}
-		return ok(parse(this.buffer, n));
+		if (!rest.ok) return rest;
+		const all = Buffer.concat([head, rest.value]);
+		return ok(parse(all, all.length));
 	}
 
 	private open(path: string): Result<number> {
@@ -229,9 +232,15 @@ export class KeptFile {
 	 * Like read, but parse gets the bytes undecoded (no string made): a statm read every tick per
 	 * process is cheaper parsed from bytes. The buffer is shared: parse must not keep it.
 	 */
-	parse<T>(parse: (bytes: Buffer, length: number) => T): Result<T> {
+	parse<T>(parse: (bytes: Buffer, length: number) => T, maxBytes = 64 * 1024): Result<T> {
 		if (this.closed) return fail('ESRCH', this.path);
-		return this.files.parseFd(this.fd, parse);
+		return this.files.parseFd(this.fd, parse, maxBytes);
+	}
+
+	/** Like readToEnd, but parse gets the bytes undecoded (the buffer is shared: parse must not keep it). */
+	parseToEnd<T>(parse: (bytes: Buffer, length: number) => T, maxBytes = 4 * 1024 * 1024): Result<T> {
+		if (this.closed) return fail('ESRCH', this.path);
+		return this.files.parseFdToEnd(this.fd, parse, maxBytes);
 	}
 
 	close(): void {
@@ -242,5 +251,63 @@ export class KeptFile {
 		} catch {
 			// Already gone: nothing to release.
 		}
+	}
+}
+
+export interface KeptPathOptions {
+	/** Read at most this much (a cap keeps attacker-sized files harmless). */
+	maxBytes: number;
+	/** A seq_file of many records, which comes a page or so per read (vmstat, slabinfo): read on to its end. */
+	manyRecords?: boolean;
+	/**
+	 * After a failed read of the kept descriptor, read by path at once (machine-wide files). Not for
+	 * a process's files: by then the pid may be another process's.
+	 */
+	retryByPath?: boolean;
+	/** Opens the file to keep (default Files.keep); failing with EIO (descriptors ran out), it is read by path. */
+	open?: (path: string) => Result<KeptFile>;
+}
+
+/**
+ * A file re-read every tick through a descriptor kept open: one or two preads instead of open,
+ * read and close. When no descriptor is to be had (EMFILE) it is read by path; a failed read
+ * closes it, and the next read opens it again.
+ */
+export class KeptPath {
+	private kept: KeptFile | null = null;
+
+	constructor(
+		private readonly files: Files,
+		readonly path: string,
+		private readonly options: KeptPathOptions,
+	) {}
+
+	/** The whole file as text. */
+	read(): Result<string> {
+		return this.parse(decode);
+	}
+
+	/** The whole file handed to parse undecoded (the buffer is shared: parse must not keep it). */
+	parse<T>(parse: (bytes: Buffer, length: number) => T): Result<T> {
+		const {maxBytes, manyRecords = false} = this.options;
+		if (this.kept === null) {
+			const opened = this.options.open ? this.options.open(this.path) : this.files.keep(this.path);
+			if (!opened.ok) return opened.reason === 'EIO' ? this.parseByPath(parse) : opened;
+			this.kept = opened.value;
+		}
+		const parsed = manyRecords ? this.kept.parseToEnd(parse, maxBytes) : this.kept.parse(parse, maxBytes);
+		if (parsed.ok) return parsed;
+		this.close();
+		return this.options.retryByPath ? this.parseByPath(parse) : parsed;
+	}
+
+	close(): void {
+		this.kept?.close();
+		this.kept = null;
+	}
+
+	private parseByPath<T>(parse: (bytes: Buffer, length: number) => T): Result<T> {
+		const bytes = this.files.readBytes(this.path, this.options.maxBytes);
+		return bytes.ok ? ok(parse(bytes.value, bytes.value.length)) : bytes;
 	}
 }

@@ -1,8 +1,8 @@
 import type {CgroupHierarchy} from './cgroup.js';
 import {cgroupOfPid} from './cgroupContainer.js';
-import type {Files, KeptFile} from './files.js';
+import {KeptPath, type Files, type KeptFile} from './files.js';
 import {isKernelThread, parsePasswd, parseProcStatBytes, parseProcStatus, parseSmapsRollup, parseStatm, printable, sanitizeCmdline, type ProcStat, type ProcStatm, type ProcStatus} from './process.js';
-import type {Reason, Result} from './result.js';
+import {fail, type Reason, type Result} from './result.js';
 import type {ProcessSample} from './sample.js';
 
 export interface ScanOptions {
@@ -108,7 +108,7 @@ export class ProcessScanner {
 	/** Tracked processes whose identity is still to be read: none, and readIdentities looks at no row. */
 	private unidentified = 0;
 	/** status of the detailed processes, kept open while they stay detailed, and the scan that last read each. */
-	private readonly statusFiles = new Map<number, {file: KeptFile; tick: number}>();
+	private readonly statusFiles = new Map<number, {file: KeptPath; tick: number}>();
 
 	constructor(
 		private readonly files: Files,
@@ -165,11 +165,17 @@ export class ProcessScanner {
 	}
 
 	private keep(path: string): KeptFile | null {
-		if (!this.canKeep) return null;
-		const kept = this.files.keep(path);
-		if (!kept.ok && kept.reason === 'EIO') this.canKeep = false; // EMFILE: plain reads from now on.
+		const kept = this.keepOpen(path);
 		return kept.ok ? kept.value : null;
 	}
+
+	/** A file opened to keep; EIO once descriptors ran out (EMFILE), and plain reads from then on. */
+	private readonly keepOpen = (path: string): Result<KeptFile> => {
+		if (!this.canKeep) return fail('EIO', path);
+		const kept = this.files.keep(path);
+		if (!kept.ok && kept.reason === 'EIO') this.canKeep = false;
+		return kept;
+	};
 
 	/** The kept file parsed from its bytes, or an open+read+close of /proc/PID/name when keeping failed (EMFILE). */
 	private parseKeptOr<T>(kept: KeptFile | null, pid: number, name: string, parse: (bytes: Buffer, length: number) => T | null): T | null {
@@ -462,12 +468,10 @@ export class ProcessScanner {
 	private readStatus(pid: number): Result<string> {
 		let kept = this.statusFiles.get(pid);
 		if (kept === undefined) {
-			const file = this.keep(this.files.proc(String(pid), 'status'));
-			if (file === null) return this.files.readText(this.files.proc(String(pid), 'status'), 16384);
-			kept = {file, tick: this.tick};
+			kept = {file: new KeptPath(this.files, this.files.proc(String(pid), 'status'), {maxBytes: 16384, open: this.keepOpen}), tick: this.tick};
 			this.statusFiles.set(pid, kept);
 		}
-		return kept.file.read(16384);
+		return kept.file.read();
 	}
 
 	/**

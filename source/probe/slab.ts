@@ -13,11 +13,13 @@ export interface SlabinfoParse {
 /** One cache's line; a regex is several times faster than splitting ~200 lines every tick. */
 const SLABINFO_LINE = /^(\S+) +(\d+) +(\d+) +(\d+) +(\d+) +(\d+) : [^:]* : slabdata +(\d+) +(\d+)/;
 
+const SLABINFO_VERSION = /^slabinfo - version: (\d+)\.(\d+)/;
+
 /** /proc/slabinfo (format 2.x) → one row per cache. Other versions are refused, not guessed at. */
 export function parseSlabinfo(text: string, pageSize: number, previous?: ReadonlyMap<string, SlabSample>): Result<SlabinfoParse> {
 	const lines = text.split('\n');
 	if (!text.endsWith('\n')) lines.pop();
-	const version = /^slabinfo - version: (\d+)\.(\d+)/.exec(lines[0] ?? '');
+	const version = SLABINFO_VERSION.exec(lines[0] ?? '');
 	if (!version) return fail(text.trim() === '' ? 'EMPTY' : 'PARSE', 'no slabinfo version line');
 	if (version[1] !== '2') return fail('PARSE', `slabinfo version ${version[1]}.${version[2]} is not supported (2.x is)`);
 	const slabs: SlabSample[] = [];
@@ -26,38 +28,114 @@ export function parseSlabinfo(text: string, pageSize: number, previous?: Readonl
 	for (let i = 1; i < lines.length; i++) {
 		const line = lines[i]!;
 		// Most caches do not move between ticks: an unchanged line is the same row (and the same object).
-		const same = previous?.get(line);
-		if (same) {
-			slabs.push(same);
-			byLine.set(line, same);
-			continue;
-		}
-		if (line.startsWith('#') || line.trim() === '') continue;
-		// name active num objsize objperslab pagesperslab : tunables ... : slabdata active_slabs num_slabs sharedavail
-		const match = SLABINFO_LINE.exec(line);
-		const numbers = match ? match.slice(2).map(Number) : [];
-		if (numbers.length !== 7 || numbers.some(n => !Number.isSafeInteger(n))) {
+		const slab = previous?.get(line) ?? slabinfoLine(line, pageSize);
+		if (slab === SKIP) continue;
+		if (slab === BAD) {
 			badLines++;
 			continue;
 		}
-		const [activeObjs, numObjs, objSize, objPerSlab, pagesPerSlab, activeSlabs, numSlabs] = numbers as [number, number, number, number, number, number, number];
-		const slab: SlabSample = {
-			name: match![1]!,
-			activeObjs,
-			numObjs,
-			objSize,
-			objPerSlab,
-			pagesPerSlab,
-			activeSlabs,
-			numSlabs,
-			sizeBytes: numSlabs * pagesPerSlab * pageSize,
-			aliases: [],
-			reclaimable: null,
-		};
 		slabs.push(slab);
 		byLine.set(line, slab);
 	}
 	return ok({slabs, badLines, byLine});
+}
+
+const SKIP = 'skip';
+const BAD = 'bad';
+
+/** What one slabinfo line after the version line gives: a cache's row, nothing (a comment, a blank), or a bad line. */
+function slabinfoLine(line: string, pageSize: number): SlabSample | typeof SKIP | typeof BAD {
+	if (line.startsWith('#') || line.trim() === '') return SKIP;
+	// name active num objsize objperslab pagesperslab : tunables ... : slabdata active_slabs num_slabs sharedavail
+	const match = SLABINFO_LINE.exec(line);
+	const numbers = match ? match.slice(2).map(Number) : [];
+	if (numbers.length !== 7 || numbers.some(n => !Number.isSafeInteger(n))) return BAD;
+	const [activeObjs, numObjs, objSize, objPerSlab, pagesPerSlab, activeSlabs, numSlabs] = numbers as [number, number, number, number, number, number, number];
+	return {
+		name: match![1]!,
+		activeObjs,
+		numObjs,
+		objSize,
+		objPerSlab,
+		pagesPerSlab,
+		activeSlabs,
+		numSlabs,
+		sizeBytes: numSlabs * pagesPerSlab * pageSize,
+		aliases: [],
+		reclaimable: null,
+	};
+}
+
+/**
+ * parseSlabinfo over the bytes as read, tick after tick: a line with the same bytes as at the same
+ * place last tick (most caches sit still) gives last tick's row, with no string made of it. Only
+ * the changed lines are decoded and parsed; the result equals parseSlabinfo of the decoded text.
+ */
+export class SlabinfoReader {
+	/** Last tick's bytes, where each of its complete lines starts and ends, and what each gave. */
+	private last = Buffer.alloc(0);
+	private readonly starts: number[] = [];
+	private readonly ends: number[] = [];
+	private readonly outcomes: Array<SlabSample | typeof SKIP | typeof BAD> = [];
+	/** Lines of last tick's bytes that can be matched (0: none, the last read did not parse). */
+	private lines = 0;
+
+	constructor(private readonly pageSize: number) {}
+
+	/** Parses the first `length` bytes (KeptFile.parse's callback: the bytes are not kept, they are copied). */
+	readonly parse = (bytes: Buffer, length: number): Result<Omit<SlabinfoParse, 'byLine'>> => {
+		const versionEnd = lineEnd(bytes, 0, length);
+		if (versionEnd === -1 || !(this.same(bytes, 0, 0, versionEnd) || this.supported(bytes.toString('utf8', 0, versionEnd)))) return this.fresh(bytes, length);
+		const slabs: SlabSample[] = [];
+		let badLines = 0;
+		let line = 1;
+		for (let start = versionEnd + 1, end = lineEnd(bytes, start, length); end !== -1; start = end + 1, end = lineEnd(bytes, start, length), line++) {
+			const outcome = this.same(bytes, line, start, end) ? this.outcomes[line]! : slabinfoLine(bytes.toString('utf8', start, end), this.pageSize);
+			this.starts[line] = start;
+			this.ends[line] = end;
+			this.outcomes[line] = outcome;
+			if (outcome === BAD) badLines++;
+			else if (outcome !== SKIP) slabs.push(outcome);
+		}
+		this.starts[0] = 0;
+		this.ends[0] = versionEnd;
+		this.outcomes[0] = SKIP;
+		this.keep(bytes, length, line);
+		return ok({slabs, badLines});
+	};
+
+	/** Line `line` of last tick had the same bytes as bytes[start..end). */
+	private same(bytes: Buffer, line: number, start: number, end: number): boolean {
+		if (line >= this.lines) return false;
+		const lastStart = this.starts[line]!;
+		return this.ends[line]! - lastStart === end - start && bytes.compare(this.last, lastStart, this.ends[line], start, end) === 0;
+	}
+
+	private supported(versionLine: string): boolean {
+		return SLABINFO_VERSION.exec(versionLine)?.[1] === '2';
+	}
+
+	/** Copies this tick's bytes, to compare the next tick's lines with. */
+	private keep(bytes: Buffer, length: number, lines: number): void {
+		if (this.last.length < length) this.last = Buffer.allocUnsafe(length + (length >> 2));
+		bytes.copy(this.last, 0, 0, length);
+		this.lines = lines;
+		this.starts.length = this.ends.length = this.outcomes.length = lines;
+	}
+
+	/** A text the version line refuses (or none): parseSlabinfo says why, and nothing is kept. */
+	private fresh(bytes: Buffer, length: number): Result<Omit<SlabinfoParse, 'byLine'>> {
+		this.lines = 0;
+		const parsed = parseSlabinfo(bytes.toString('utf8', 0, length), this.pageSize);
+		return parsed.ok ? ok({slabs: parsed.value.slabs, badLines: parsed.value.badLines}) : parsed;
+	}
+}
+
+/** Where the line from start ends ('\n' before length), or -1 (no complete line). */
+function lineEnd(bytes: Buffer, start: number, length: number): number {
+	if (start >= length) return -1;
+	const end = bytes.indexOf(10, start);
+	return end === -1 || end >= length ? -1 : end;
 }
 
 /** `2093 N0=2093` → 2093: sysfs slab counters lead with the total, then per-node figures. */
@@ -105,9 +183,12 @@ export function readSlabTopology(files: Files): Result<SlabTopology> {
 /** Fills aliases (the other users of a merged cache) and reclaimability from sysfs topology. */
 export function annotateSlabs(slabs: SlabSample[], topology: SlabTopology): SlabSample[] {
 	let memo = annotations.get(topology);
-	if (!memo) annotations.set(topology, (memo = {byName: new Map(), byRow: new WeakMap()}));
-	const {byName, byRow} = memo;
-	return slabs.map(slab => {
+	if (!memo) annotations.set(topology, (memo = {byName: new Map(), byRow: new WeakMap(), lastRows: [], lastAnnotated: []}));
+	const {byName, byRow, lastRows, lastAnnotated} = memo;
+	memo.lastRows = slabs;
+	return (memo.lastAnnotated = slabs.map((slab, i) => {
+		// The same row at the same place as last time (most of them): no WeakMap lookup.
+		if (lastRows[i] === slab) return lastAnnotated[i]!;
 		const done = byRow.get(slab);
 		if (done) return done;
 		let note = byName.get(slab.name);
@@ -119,14 +200,18 @@ export function annotateSlabs(slabs: SlabSample[], topology: SlabTopology): Slab
 		const result = note ? {...slab, ...note} : slab;
 		byRow.set(slab, result);
 		return result;
-	});
+	}));
 }
 
 /**
- * Per topology: aliases and reclaimable flag by cache name, worked out once, and each row already
- * annotated (a row parseSlabinfo reused from the last tick comes back as it was).
+ * Per topology: aliases and reclaimable flag by cache name, worked out once, each row already
+ * annotated (a row parseSlabinfo reused from the last tick comes back as it was), and the last
+ * call's rows and results by place.
  */
-const annotations = new WeakMap<SlabTopology, {byName: Map<string, Pick<SlabSample, 'aliases' | 'reclaimable'> | null>; byRow: WeakMap<SlabSample, SlabSample>}>();
+const annotations = new WeakMap<
+	SlabTopology,
+	{byName: Map<string, Pick<SlabSample, 'aliases' | 'reclaimable'> | null>; byRow: WeakMap<SlabSample, SlabSample>; lastRows: readonly SlabSample[]; lastAnnotated: readonly SlabSample[]}
+>();
 
 /**
  * The list from /sys/kernel/slab when /proc/slabinfo cannot be read: one row per canonical cache

@@ -1,6 +1,6 @@
 import {detectCgroupHierarchy, readCgroups, type CgroupHierarchy, type CgroupMemo} from '../probe/cgroup.js';
 import {selfContainer} from '../probe/cgroupContainer.js';
-import {Files, type KeptFile} from '../probe/files.js';
+import {Files, KeptPath} from '../probe/files.js';
 import {parseUptime, readHostFacts} from '../probe/host.js';
 import {parseMeminfo} from '../probe/meminfo.js';
 import {ProcessScanner, type Scan} from '../probe/processTable.js';
@@ -8,7 +8,7 @@ import {fail, ok, type Reason, type Result} from '../probe/result.js';
 import type {DrillReading, DrillTarget, HostFacts, KernelStat, ProcessSample, Sample, SelfFacts, SlabSample} from '../probe/sample.js';
 import {readSlabDetail} from '../probe/slabDetail.js';
 import {readSmaps, type SmapsReading} from '../probe/smaps.js';
-import {annotateSlabs, parseSlabinfo, readSlabsFromSysfs, readSlabTopology, type SlabTopology} from '../probe/slab.js';
+import {annotateSlabs, readSlabsFromSysfs, readSlabTopology, SlabinfoReader, type SlabTopology} from '../probe/slab.js';
 import {parseLoadavgThreads, parsePressure, parseStat, parseVmstat} from '../probe/vmstat.js';
 
 /** Where Samples come from: the live machine, or a recording being replayed. */
@@ -73,22 +73,34 @@ export class LiveSource implements Source {
 	private lastCgroups: Pick<Sample, 'cgroups' | 'cgroupMode'> & {reason: 'ok' | Reason} = {cgroups: null, cgroupMode: null, reason: 'ENOENT'};
 	private drillTarget: DrillTarget | null = null;
 	private lastSmaps: {pid: number; smaps: Result<SmapsReading>; monoMs: number} | null = null;
-	/** Last tick's slabinfo rows by line: an unchanged line is not parsed again. */
-	private slabinfoRows: ReadonlyMap<string, SlabSample> | undefined;
+	/** Keeps last tick's slabinfo: an unchanged line is not parsed again. */
+	private readonly slabinfoReader: SlabinfoReader;
+	private slabinfoRead = false;
 	/** Fork counter and thread count at the last tick. */
 	private countersKey: string | null = null;
 	private processesDeferred = false;
-	/** The machine-wide files read every tick, by path: kept open, as the scanner keeps each process's. */
-	private readonly keptFiles = new Map<string, KeptFile>();
+	/** The machine-wide files read every tick, kept open as the scanner keeps each process's (meminfo, stat, loadavg… are formatted whole by each read; vmstat and slabinfo come a page at a time). */
+	private readonly kept: Record<'meminfo' | 'vmstat' | 'stat' | 'pressure' | 'loadavg' | 'uptime' | 'slabinfo', KeptPath>;
 
 	constructor(options: LiveOptions = {}) {
 		this.files = options.files ?? new Files();
+		const keep = (name: string, maxBytes: number, manyRecords = false) => new KeptPath(this.files, this.files.proc(name), {maxBytes, manyRecords, retryByPath: true});
+		this.kept = {
+			meminfo: keep('meminfo', 1024 * 1024),
+			vmstat: keep('vmstat', 1024 * 1024, true),
+			stat: keep('stat', 1024 * 1024),
+			pressure: keep('pressure/memory', 1024 * 1024),
+			loadavg: keep('loadavg', 256),
+			uptime: keep('uptime', 256),
+			slabinfo: keep('slabinfo', 4 * 1024 * 1024, true),
+		};
 		const self = this.files.readLink(this.files.proc('self'));
 		this.selfPid = self.ok && /^\d+$/.test(self.value) ? Number(self.value) : null;
 		this.host = readHostFacts(this.files);
 		this.cgroupMemo.hierarchy = detectCgroupHierarchy(this.files);
 		const hierarchy = this.cgroupMemo.hierarchy.ok && this.cgroupMemo.hierarchy.value.mode !== 'none' ? this.cgroupMemo.hierarchy.value : null;
 		this.scanner = new ProcessScanner(this.files, this.host.pageSize, hierarchy);
+		this.slabinfoReader = new SlabinfoReader(this.host.pageSize);
 		this.self = readSelfFacts(this.files, this.cgroupMemo.hierarchy, hierarchy);
 		this.options = {
 			cgroupEveryMs: options.cgroupEveryMs ?? CGROUP_EVERY_MS,
@@ -124,8 +136,8 @@ export class LiveSource implements Source {
 
 	next(): Sample {
 		const sources: Record<string, 'ok' | Reason> = {};
-		const read = <T>(name: string, path: string, parse: (text: string) => T | null, manyRecords = false): T | null => {
-			const text = this.readKept(path, 1024 * 1024, manyRecords);
+		const read = <T>(name: string, kept: KeptPath, parse: (text: string) => T | null): T | null => {
+			const text = kept.read();
 			if (!text.ok) {
 				sources[name] = text.reason;
 				return null;
@@ -135,17 +147,17 @@ export class LiveSource implements Source {
 			return value;
 		};
 		const monoMs = this.options.monotonic();
-		const meminfo = read('meminfo', this.files.proc('meminfo'), text => {
+		const meminfo = read('meminfo', this.kept.meminfo, text => {
 			const parsed = parseMeminfo(text);
 			return parsed.MemTotal === undefined ? null : parsed;
 		});
-		const vmstat = read('vmstat', this.files.proc('vmstat'), parseVmstat, true);
-		const stat = read('stat', this.files.proc('stat'), parseStat);
+		const vmstat = read('vmstat', this.kept.vmstat, parseVmstat);
+		const stat = read('stat', this.kept.stat, parseStat);
 		let pressure = null;
 		if (this.pressureReason) {
 			sources.pressure = this.pressureReason;
 		} else {
-			pressure = read('pressure', this.files.proc('pressure/memory'), parsePressure);
+			pressure = read('pressure', this.kept.pressure, parsePressure);
 			// Absent, or present but EOPNOTSUPP with psi=0: a kernel fact, not worth a read per tick.
 			if (sources.pressure !== 'ok') this.pressureReason = sources.pressure!;
 		}
@@ -191,7 +203,7 @@ export class LiveSource implements Source {
 	 * count in /proc/loadavg) since the last tick: both are kernel-wide, so this holds in any pid namespace.
 	 */
 	private sameProcesses(stat: KernelStat | null): boolean {
-		const loadavg = this.readKept(this.files.proc('loadavg'), 256);
+		const loadavg = this.kept.loadavg.read();
 		const threads = loadavg.ok ? parseLoadavgThreads(loadavg.value) : null;
 		const key = stat?.forks === undefined || threads === null ? null : `${stat.forks}/${threads}`;
 		const same = key !== null && key === this.countersKey;
@@ -219,32 +231,11 @@ export class LiveSource implements Source {
 
 	close(): void {
 		this.scanner.close();
-		for (const kept of this.keptFiles.values()) kept.close();
-		this.keptFiles.clear();
-	}
-
-	/**
-	 * A machine-wide file read through a descriptor kept open: one or two preads a tick instead of
-	 * open, two reads and close. A failed read is tried once more by path, and the file reopened next tick.
-	 */
-	private readKept(path: string, maxBytes: number, manyRecords = false): Result<string> {
-		let kept = this.keptFiles.get(path);
-		if (kept === undefined) {
-			const opened = this.files.keep(path);
-			if (!opened.ok) return opened;
-			kept = opened.value;
-			this.keptFiles.set(path, kept);
-		}
-		// meminfo, stat, loadavg… are formatted whole by each read; vmstat and slabinfo come a page at a time.
-		const text = manyRecords ? kept.readToEnd(maxBytes) : kept.read(maxBytes);
-		if (text.ok) return text;
-		kept.close();
-		this.keptFiles.delete(path);
-		return this.files.readText(path, maxBytes);
+		for (const kept of Object.values(this.kept)) kept.close();
 	}
 
 	private readUptime(): number | null {
-		const text = this.readKept(this.files.proc('uptime'), 256);
+		const text = this.kept.uptime.read();
 		return text.ok ? parseUptime(text.value) : null;
 	}
 
@@ -269,13 +260,12 @@ export class LiveSource implements Source {
 
 	private readSlabs(): Result<SlabSample[]> {
 		if (this.slabinfoReason === null) {
-			const text = this.readKept(this.files.proc('slabinfo'), 4 * 1024 * 1024, true);
-			const parsed = text.ok ? parseSlabinfo(text.value, this.host.pageSize, this.slabinfoRows) : text;
+			const read = this.kept.slabinfo.parse(this.slabinfoReader.parse);
+			const parsed = read.ok ? read.value : read;
 			if (parsed.ok) {
 				// Aliases and reclaimability come from a walk of /sys/kernel/slab (~10 ms): not before the first frame.
-				const first = this.slabinfoRows === undefined;
-				this.slabinfoRows = parsed.value.byLine;
-				const topology = first ? null : this.slabTopology();
+				const topology = this.slabinfoRead ? this.slabTopology() : null;
+				this.slabinfoRead = true;
 				return ok(topology?.ok ? annotateSlabs(parsed.value.slabs, topology.value) : parsed.value.slabs);
 			}
 			// Permission and format do not change while we run: fall back to sysfs from now on.

@@ -3,7 +3,8 @@ import {mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync} from 'nod
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {test} from 'node:test';
-import {Files} from '../../source/probe/files.js';
+import {Files, KeptPath} from '../../source/probe/files.js';
+import {fail} from '../../source/probe/result.js';
 
 const openFds = () => readdirSync('/proc/self/fd').length;
 
@@ -70,6 +71,52 @@ test('kept regular files: larger than the shared buffer, rewritten in place, par
 		assert.equal(kept.value.read().ok, false);
 		assert.equal(kept.value.readToEnd().ok, false);
 		assert.equal(kept.value.parse(() => 1).ok, false);
+	} finally {
+		rmSync(dir, {recursive: true, force: true});
+	}
+});
+
+test('KeptPath: one descriptor re-read, bytes to parse past the shared buffer, reopened after a failed read, read by path when descriptors run out', () => {
+	const dir = mkdtempSync(join(tmpdir(), 'leaktop-files-'));
+	const before = openFds();
+	try {
+		const path = join(dir, 'counters');
+		const big = Array.from({length: 20_000}, (_, i) => `line ${i}\n`).join('');
+		writeFileSync(path, 'a 1\n');
+		const files = new Files();
+		const kept = new KeptPath(files, path, {maxBytes: 1024 * 1024, manyRecords: true, retryByPath: true});
+		assert.deepEqual(kept.read(), {ok: true, value: 'a 1\n'});
+		assert.equal(openFds(), before + 1);
+		writeFileSync(path, big);
+		assert.deepEqual(kept.parse((bytes, length) => bytes.toString('utf8', 0, length) === big), {ok: true, value: true}, 'read on past the 64 KiB buffer');
+		assert.equal(openFds(), before + 1, 'the same descriptor');
+		kept.close();
+		assert.equal(openFds(), before);
+		assert.deepEqual(kept.read(), {ok: true, value: big}, 'opened again');
+		kept.close();
+
+		// A descriptor that stops reading (a process gone: ESRCH) is closed; with retryByPath the path is read at once.
+		let opens = 0;
+		const broken = () => {
+			opens++;
+			const real = files.keep(path);
+			assert.ok(real.ok);
+			real.value.close();
+			return real;
+		};
+		const retried = new KeptPath(files, path, {maxBytes: 64, retryByPath: true, open: broken});
+		assert.deepEqual(retried.read(), {ok: true, value: big.slice(0, 64)});
+		const noRetry = new KeptPath(files, path, {maxBytes: 64, open: broken});
+		assert.equal(noRetry.read().ok, false, "a process's file is not read by path after its descriptor failed");
+		noRetry.read();
+		assert.equal(opens, 3, 'each failed read leaves the next read to open again');
+
+		const noDescriptors = new KeptPath(files, path, {maxBytes: 8, open: p => fail('EIO', p)});
+		assert.deepEqual(noDescriptors.read(), {ok: true, value: 'line 0\nl'}, 'EMFILE: read by path');
+		const missing = new KeptPath(files, join(dir, 'missing'), {maxBytes: 8});
+		const gone = missing.read();
+		assert.ok(!gone.ok && gone.reason === 'ENOENT');
+		assert.equal(openFds(), before);
 	} finally {
 		rmSync(dir, {recursive: true, force: true});
 	}

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import {readFileSync} from 'node:fs';
 import {test} from 'node:test';
 import fc from 'fast-check';
-import {annotateSlabs, firstInteger, parseSlabinfo, readSlabsFromSysfs, readSlabTopology} from '../../source/probe/slab.js';
+import {annotateSlabs, firstInteger, parseSlabinfo, readSlabsFromSysfs, readSlabTopology, SlabinfoReader} from '../../source/probe/slab.js';
 import {fixturePath, realFiles} from '../helpers/fixtures.js';
 
 const slabinfo = readFileSync(fixturePath('proc-real', 'slabinfo'), 'utf8');
@@ -159,4 +159,42 @@ test('parsing with the last tick\'s rows: unchanged lines give back the same obj
 	const a = annotateSlabs(first.value.slabs, topology.value);
 	const b = annotateSlabs(again.value.slabs, topology.value);
 	assert.equal(b.find(s => s.name === 'kmem_cache'), a.find(s => s.name === 'kmem_cache'), 'an unchanged row comes back annotated as before');
+});
+
+test('property: SlabinfoReader, tick after tick, gives what parseSlabinfo gives for the decoded bytes, and last tick\'s row for an unchanged line', () => {
+	const lines = slabinfo.split('\n');
+	const edited = fc.array(fc.oneof(fc.constant(''), fc.constant('dentry 1 2 3 4 5 : t : slabdata 1 2 3'), fc.constant('# x'), fc.constant(' '), fc.constant('slabinfo - version: 1.1'), fc.string({maxLength: 12}), fc.uint8Array({maxLength: 12}).map(b => Buffer.from(b).toString('latin1'))), {maxLength: 4});
+	// A tick: the real file with a few lines replaced, dropped or torn, or arbitrary bytes.
+	const tick = fc.oneof(
+		fc.tuple(fc.nat(lines.length), fc.nat(3), edited, fc.nat(40)).map(([at, drop, insert, tear]) => {
+			const copy = [...lines];
+			copy.splice(at, drop, ...insert);
+			const text = copy.join('\n');
+			return Buffer.from(tear === 0 ? text.slice(0, text.length >> 1) : text, 'latin1');
+		}),
+		fc.uint8Array({maxLength: 300}).map(bytes => Buffer.concat([Buffer.from('slabinfo - version: 2.1\n'), bytes])),
+		fc.uint8Array({maxLength: 60}).map(bytes => Buffer.from(bytes)),
+	);
+	const unchanged = Buffer.from(slabinfo);
+	fc.assert(
+		fc.property(fc.array(tick, {minLength: 1, maxLength: 4}), ticks => {
+			const reader = new SlabinfoReader(PAGE);
+			for (const bytes of [unchanged, ...ticks, unchanged]) {
+				// Read through a larger, dirty buffer, as the shared read buffer is.
+				const buffer = Buffer.concat([bytes, Buffer.from('\nstale 1 2 3\n')]);
+				const got = reader.parse(buffer, bytes.length);
+				const want = parseSlabinfo(bytes.toString('utf8'), PAGE);
+				if (!want.ok) assert.deepEqual(got, want);
+				else assert.deepEqual(got, {ok: true, value: {slabs: want.value.slabs, badLines: want.value.badLines}});
+			}
+		}),
+		{numRuns: 300},
+	);
+	const reader = new SlabinfoReader(PAGE);
+	const first = reader.parse(unchanged, unchanged.length);
+	const moved = Buffer.from(slabinfo.replace(/^dentry +\d+/m, 'dentry 1'));
+	const again = reader.parse(moved, moved.length);
+	assert.ok(first.ok && again.ok);
+	const reused = again.value.slabs.filter(s => first.value.slabs.includes(s)).length;
+	assert.equal(reused, first.value.slabs.length - 1, 'every unchanged row is the same object');
 });
