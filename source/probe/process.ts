@@ -173,6 +173,67 @@ export function parseProcStatus(text: string): ProcStatus {
 	return status;
 }
 
+const STATUS_KEYS = ['Uid', 'RssAnon', 'RssFile', 'RssShmem', 'VmSwap', 'Threads'].map(key => Buffer.from(key));
+
+/**
+ * parseProcStatus from the bytes as read (a detailed process's status, every few ticks): no string
+ * is made of its ~55 lines. A value that is not plain ASCII decimal is decoded and read as the text
+ * parser reads it, so the two agree on any input.
+ */
+export function parseProcStatusBytes(bytes: Uint8Array, length = bytes.length): ProcStatus {
+	const status: ProcStatus = {uid: null, rssAnonBytes: null, rssFileBytes: null, rssShmemBytes: null, swapBytes: null, threads: null};
+	for (let start = 0; start <= length; ) {
+		let end = start;
+		let colon = -1;
+		for (; end < length && bytes[end] !== 10; end++) if (colon === -1 && bytes[end] === 58) colon = end;
+		const key = colon === -1 ? -1 : statusKey(bytes, start, colon);
+		if (key !== -1) {
+			const n = statusInteger(bytes, colon + 1, end);
+			const value = Number.isFinite(n) ? n : null;
+			if (key === 0) status.uid = value;
+			else if (key === 5) status.threads = value;
+			else {
+				const kib = value === null ? null : value * 1024;
+				if (key === 1) status.rssAnonBytes = kib;
+				else if (key === 2) status.rssFileBytes = kib;
+				else if (key === 3) status.rssShmemBytes = kib;
+				else status.swapBytes = kib;
+			}
+		}
+		start = end + 1;
+	}
+	return status;
+}
+
+/** Which of STATUS_KEYS bytes[start..colon) is, or -1. */
+function statusKey(bytes: Uint8Array, start: number, colon: number): number {
+	for (let k = 0; k < STATUS_KEYS.length; k++) {
+		const key = STATUS_KEYS[k]!;
+		if (key.length !== colon - start) continue;
+		let i = 0;
+		while (i < key.length && bytes[start + i] === key[i]) i++;
+		if (i === key.length) return k;
+	}
+	return -1;
+}
+
+/** Number.parseInt of the text bytes[start..end) spells, read from the bytes when they are plain ASCII. */
+function statusInteger(bytes: Uint8Array, start: number, end: number): number {
+	let i = start;
+	while (i < end && (bytes[i] === 32 || (bytes[i]! >= 9 && bytes[i]! <= 13))) i++;
+	const negative = bytes[i] === 45;
+	if (i < end && (negative || bytes[i] === 43)) i++;
+	const digits = i;
+	const last = digitsEnd(bytes, i, end);
+	// Past 15 digits a double may round, and a non-ASCII byte may be Unicode white space: as text.
+	if (last - digits > 15 || (last === digits && i < end && bytes[i]! >= 128)) {
+		return Number.parseInt(Buffer.from(bytes.buffer, bytes.byteOffset + start, end - start).toString('utf8').trim(), 10);
+	}
+	if (last === digits) return Number.NaN;
+	const value = decimal(bytes, digits, last);
+	return negative ? -value : value;
+}
+
 export interface SmapsRollup {
 	rssBytes: number;
 	pssBytes: number;

@@ -1,8 +1,8 @@
 import type {CgroupHierarchy} from './cgroup.js';
 import {cgroupOfPid} from './cgroupContainer.js';
 import {KeptPath, type Files, type KeptFile} from './files.js';
-import {isKernelThread, parsePasswd, parseProcStatBytes, parseProcStatus, parseSmapsRollup, parseStatm, printable, sanitizeCmdline, type ProcStat, type ProcStatm, type ProcStatus} from './process.js';
-import {fail, type Reason, type Result} from './result.js';
+import {isKernelThread, parsePasswd, parseProcStatBytes, parseProcStatusBytes, parseSmapsRollup, parseStatm, printable, sanitizeCmdline, type ProcStat, type ProcStatm, type ProcStatus} from './process.js';
+import {fail, ok, type Reason, type Result} from './result.js';
 import type {ProcessSample} from './sample.js';
 
 export interface ScanOptions {
@@ -65,6 +65,8 @@ interface Tracked {
 	seenTick: number;
 }
 
+/** status is ~1.5 KB; a cap keeps a strange one harmless. */
+const STATUS_MAX_BYTES = 16384;
 /** Distinct command lines and cgroups remembered at most: past it the tables start again (bounded, whatever the box runs). */
 const INTERN_MAX = 1024;
 /** stat is re-read every this many ticks (spread over pids) and every tick for detailed processes. */
@@ -244,7 +246,7 @@ export class ProcessScanner {
 			const p = processes[i]!;
 			if (n >= count && !options.detailPids.has(p.pid)) break;
 			const tracked = this.tracked.get(p.pid)!;
-			const status = this.files.readText(this.files.proc(String(p.pid), 'status'), 16384);
+			const status = this.files.readBytes(this.files.proc(String(p.pid), 'status'), 16384);
 			const cmdline = this.files.readBytes(this.files.proc(String(p.pid), 'cmdline'), 4096);
 			const cgroup = cgroupOfPid(this.files, p.pid, this.hierarchy ?? undefined);
 			tracked.identity = true;
@@ -252,7 +254,7 @@ export class ProcessScanner {
 			tracked.cmdline = cmdline.ok ? this.internCmdline(sanitizeCmdline(cmdline.value)) : '';
 			tracked.cgroup = cgroup.ok ? this.placement(cgroup.value.path, cgroup.value.kind === 'root' ? '' : cgroup.value.name) : null;
 			// A process whose status cannot be read is unknown, not root.
-			tracked.uid = status.ok ? (parseProcStatus(status.value).uid ?? -1) : -1;
+			tracked.uid = status.ok ? (parseProcStatusBytes(status.value).uid ?? -1) : -1;
 			// A new row: the old one may have been handed out already.
 			processes[i] = this.row(p.pid, tracked);
 		}
@@ -395,8 +397,8 @@ export class ProcessScanner {
 			const fresh = rss === tracked.statusRssPages && this.tick - tracked.statusTick < STATUS_CARRY_TICKS && !options.detailPids.has(p.pid);
 			if (!fresh) {
 				// With pssAll every process is detailed: a third descriptor each is not worth it.
-				const status = options.pssAll ? this.files.readText(this.files.proc(String(p.pid), 'status'), 16384) : this.readStatus(p.pid);
-				tracked.status = status.ok ? parseProcStatus(status.value) : null;
+				const status = options.pssAll ? this.readStatusByPath(p.pid) : this.readStatus(p.pid);
+				tracked.status = status.ok ? status.value : null;
 				tracked.statusRssPages = rss;
 				tracked.statusTick = this.tick;
 			}
@@ -465,13 +467,18 @@ export class ProcessScanner {
 	}
 
 	/** status of a detailed process, through a descriptor kept while it stays detailed (re-read when its RSS moves). */
-	private readStatus(pid: number): Result<string> {
+	private readStatus(pid: number): Result<ProcStatus> {
 		let kept = this.statusFiles.get(pid);
 		if (kept === undefined) {
-			kept = {file: new KeptPath(this.files, this.files.proc(String(pid), 'status'), {maxBytes: 16384, open: this.keepOpen}), tick: this.tick};
+			kept = {file: new KeptPath(this.files, this.files.proc(String(pid), 'status'), {maxBytes: STATUS_MAX_BYTES, open: this.keepOpen}), tick: this.tick};
 			this.statusFiles.set(pid, kept);
 		}
-		return kept.file.read();
+		return kept.file.parse(parseProcStatusBytes);
+	}
+
+	private readStatusByPath(pid: number): Result<ProcStatus> {
+		const bytes = this.files.readBytes(this.files.proc(String(pid), 'status'), STATUS_MAX_BYTES);
+		return bytes.ok ? ok(parseProcStatusBytes(bytes.value)) : bytes;
 	}
 
 	/**

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import {readFileSync} from 'node:fs';
 import {test} from 'node:test';
 import fc from 'fast-check';
-import {isKernelThread, parsePasswd, parseProcStat, parseProcStatBytes, parseProcStatus, parseSmapsRollup, parseStatm, printable, sanitizeCmdline} from '../../source/probe/process.js';
+import {isKernelThread, parsePasswd, parseProcStat, parseProcStatBytes, parseProcStatus, parseProcStatusBytes, parseSmapsRollup, parseStatm, printable, sanitizeCmdline} from '../../source/probe/process.js';
 import {capturedPids, fixturePath} from '../helpers/fixtures.js';
 
 const pidFile = (pid: number, name: string) => readFileSync(fixturePath('proc-real', String(pid), name), 'utf8');
@@ -198,4 +198,16 @@ test('property: the byte parsers never throw, and agree with a fresh parse of th
 	);
 	const statmLike = fc.tuple(fc.oneof(fc.nat(), fc.maxSafeNat(), fc.constant('-3'), fc.constant('')), fc.oneof(fc.nat(), fc.constant('1e3')), fc.string({maxLength: 10})).map(([a, b, rest]) => `${a} ${b} ${rest}`);
 	fc.assert(fc.property(statmLike, text => check(Buffer.from(text))), {numRuns: 400});
+});
+
+test('property: parseProcStatusBytes never throws and reads any bytes as parseProcStatus reads their text', () => {
+	const same = (bytes: Buffer) => assert.deepEqual(parseProcStatusBytes(bytes), parseProcStatus(bytes.toString('utf8')));
+	for (const pid of [capturedPids.paren, capturedPids.zombie]) same(readFileSync(fixturePath('proc-real', String(pid), 'status')));
+	fc.assert(fc.property(fc.uint8Array({maxLength: 300}), bytes => same(Buffer.from(bytes))), {numRuns: 500});
+	const key = fc.constantFrom('Uid', 'RssAnon', 'RssFile', 'RssShmem', 'VmSwap', 'Threads', 'Gid', 'Uid ', 'uid', '');
+	const value = fc.array(fc.constantFrom('\t', ' ', '\v', '\r', '\u00a0', '\u2028', '\ufeff', '\u3000', '+', '-', '0', '7', '12', '123456789012345', '1234567890123456', '99999999999999999999', 'kB', 'x', 'é', ':', '\uFFFD'), {maxLength: 8});
+	const line = fc.tuple(key, value).map(([k, v]) => `${k}:${v.join('')}`);
+	fc.assert(fc.property(fc.array(line, {maxLength: 8}), fc.boolean(), (lines, newline) => same(Buffer.from(lines.join('\n') + (newline ? '\n' : '')))), {numRuns: 3000});
+	// Invalid UTF-8 before a value: the text parser sees U+FFFD there.
+	same(Buffer.concat([Buffer.from('Uid:'), Buffer.from([0xc2]), Buffer.from('5\nThreads:\t'), Buffer.from([0xe2, 0x80, 0xa8]), Buffer.from('9\n')]));
 });
