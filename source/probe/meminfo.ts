@@ -1,3 +1,5 @@
+import {decimal, digitsEnd, LineNames} from './bytes.js';
+
 /**
  * /proc/meminfo → every key, in bytes where the kernel says kB; HugePages_* stay page counts.
  * Unknown keys are kept (new kernels add them); a torn last line is dropped.
@@ -14,6 +16,37 @@ export function parseMeminfo(text: string): Record<string, number> {
 		result[match[1]!] = match[3] ? value * 1024 : value;
 	}
 	return result;
+}
+
+/**
+ * parseMeminfo from the bytes as read, with the names remembered from the last read (names): the
+ * kernel's own `Name:   123 kB` lines make no string; any other line is decoded and read as parseMeminfo reads it.
+ */
+export function parseMeminfoBytes(bytes: Buffer, length: number, names = new LineNames()): Record<string, number> {
+	const result: Record<string, number> = {};
+	let named = 0;
+	for (let start = 0, end = bytes.indexOf(10, 0); end !== -1 && end < length; start = end + 1, end = start < length ? bytes.indexOf(10, start) : -1) {
+		let colon = start;
+		while (colon < end && isNameByte(bytes[colon]!)) colon++;
+		let digits = colon + 1;
+		while (digits < end && bytes[digits] === 32) digits++;
+		const digitsStop = digitsEnd(bytes, digits, end);
+		let unit = digitsStop;
+		while (unit < end && bytes[unit] === 32) unit++;
+		const kib = unit > digitsStop && unit + 2 === end && bytes[unit] === 107 && bytes[unit + 1] === 66;
+		if (colon > start && colon < end && bytes[colon] === 58 && digits > colon + 1 && digitsStop > digits && digitsStop - digits <= 15 && (digitsStop === end || kib)) {
+			const value = decimal(bytes, digits, digitsStop);
+			result[names.name(named++, bytes, start, colon)] = kib ? value * 1024 : value;
+			continue;
+		}
+		Object.assign(result, parseMeminfo(`${bytes.toString('utf8', start, end)}\n`));
+	}
+	return result;
+}
+
+/** [A-Za-z0-9_()] */
+function isNameByte(c: number): boolean {
+	return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 95 || c === 40 || c === 41;
 }
 
 /** The summary `free` prints, computed as procps-ng 4 does. */

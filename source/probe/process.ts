@@ -1,5 +1,7 @@
 /** Pure parsers for the per-process files under /proc/PID. */
 
+import {decimal, digitsEnd} from './bytes.js';
+
 export interface ProcStat {
 	pid: number;
 	comm: string;
@@ -103,20 +105,6 @@ export function parseStatm(bytes: Uint8Array, length = bytes.length): ProcStatm 
 	const sizePages = decimal(bytes, 0, sizeEnd);
 	const residentPages = decimal(bytes, sizeEnd + 1, residentEnd);
 	return Number.isSafeInteger(sizePages) && Number.isSafeInteger(residentPages) ? {sizePages, residentPages} : null;
-}
-
-/** Where the run of ASCII digits from start ends (start itself when there is none). */
-function digitsEnd(bytes: Uint8Array, start: number, length: number): number {
-	let i = start;
-	while (i < length && bytes[i]! >= 48 && bytes[i]! <= 57) i++;
-	return i;
-}
-
-/** The decimal number bytes[start..end) spells, all digits (past 2^53 it is no longer a safe integer). */
-function decimal(bytes: Uint8Array, start: number, end: number): number {
-	let value = 0;
-	for (let i = start; i < end; i++) value = value * 10 + (bytes[i]! - 48);
-	return value;
 }
 
 /** Kernel threads have PF_KTHREAD in their flags: no user memory, no cmdline. */

@@ -1,3 +1,4 @@
+import {decimal, digitsEnd, LineNames} from './bytes.js';
 import type {KernelStat, Pressure, PressureLine} from './sample.js';
 
 /** /proc/vmstat → every counter. Lines that are not `name number` are skipped. */
@@ -17,6 +18,34 @@ export function parseVmstat(text: string): Record<string, number> {
 		if (Number.isSafeInteger(value)) result[match[1]!] = value;
 	}
 	return result;
+}
+
+/**
+ * parseVmstat from the bytes as read, with the names remembered from the last read (names): the
+ * kernel's own `name 123` lines make no string; any other line is decoded and read as parseVmstat reads it.
+ */
+export function parseVmstatBytes(bytes: Buffer, length: number, names = new LineNames()): Record<string, number> {
+	const result: Record<string, number> = {};
+	let named = 0;
+	for (let start = 0, end = bytes.indexOf(10, 0); end !== -1 && end < length; start = end + 1, end = start < length ? bytes.indexOf(10, start) : -1) {
+		let space = start;
+		while (space < end && isNameByte(bytes[space]!)) space++;
+		const digits = space + 1 + (bytes[space + 1] === 45 ? 1 : 0);
+		if (space > start && space < end && bytes[space] === 32 && digits < end && digitsEnd(bytes, digits, end) === end) {
+			// Past 15 digits a double may round: Number of the text, as parseVmstat does.
+			const magnitude = end - digits > 15 ? Number(bytes.toString('latin1', digits, end)) : decimal(bytes, digits, end);
+			const value = digits === space + 2 ? -magnitude : magnitude;
+			if (Number.isSafeInteger(value)) result[names.name(named++, bytes, start, space)] = value;
+			continue;
+		}
+		Object.assign(result, parseVmstat(`${bytes.toString('utf8', start, end)}\n`));
+	}
+	return result;
+}
+
+/** [A-Za-z0-9_] */
+function isNameByte(c: number): boolean {
+	return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 95;
 }
 
 /** Where the one space of a `[A-Za-z0-9_]+ -?[0-9]+` line text[start..end) is, or -1 for any other line. */

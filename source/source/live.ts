@@ -2,14 +2,15 @@ import {detectCgroupHierarchy, readCgroups, type CgroupHierarchy, type CgroupMem
 import {selfContainer} from '../probe/cgroupContainer.js';
 import {Files, KeptPath} from '../probe/files.js';
 import {parseUptime, readHostFacts} from '../probe/host.js';
-import {parseMeminfo} from '../probe/meminfo.js';
+import {isBlank, LineNames} from '../probe/bytes.js';
+import {parseMeminfoBytes} from '../probe/meminfo.js';
 import {ProcessScanner, type Scan} from '../probe/processTable.js';
 import {fail, ok, type Reason, type Result} from '../probe/result.js';
 import type {DrillReading, DrillTarget, HostFacts, KernelStat, ProcessSample, Sample, SelfFacts, SlabSample} from '../probe/sample.js';
 import {readSlabDetail} from '../probe/slabDetail.js';
 import {readSmaps, type SmapsReading} from '../probe/smaps.js';
 import {annotateSlabs, readSlabsFromSysfs, readSlabTopology, SlabinfoReader, type SlabTopology} from '../probe/slab.js';
-import {parseLoadavgThreads, parsePressure, parseStat, parseVmstat} from '../probe/vmstat.js';
+import {parseLoadavgThreads, parsePressure, parseStat, parseVmstatBytes} from '../probe/vmstat.js';
 
 /** Where Samples come from: the live machine, or a recording being replayed. */
 export interface Source {
@@ -53,6 +54,17 @@ const SMAPS_DUTY = 0.1;
 
 const PENDING_CGROUPS = {cgroups: null, cgroupMode: null, reason: 'PENDING'} as const;
 
+/** A file that is all white space (its source says EMPTY, not PARSE). */
+const BLANK = Symbol('blank');
+
+/** A text parser, for a file read as bytes. */
+const asText =
+	<T>(parse: (text: string) => T) =>
+	(bytes: Buffer, length: number): T =>
+		parse(bytes.toString('utf8', 0, length));
+const parseStatText = asText(parseStat);
+const parsePressureText = asText(parsePressure);
+
 /** Reads the machine. Files that are absent or forbidden are probed once and not retried per tick. */
 export class LiveSource implements Source {
 	readonly kind = 'live';
@@ -75,6 +87,9 @@ export class LiveSource implements Source {
 	private lastSmaps: {pid: number; smaps: Result<SmapsReading>; monoMs: number} | null = null;
 	/** Keeps last tick's slabinfo: an unchanged line is not parsed again. */
 	private readonly slabinfoReader: SlabinfoReader;
+	/** meminfo's and vmstat's names, remembered from the last tick (the kernel prints the same ones in the same order). */
+	private readonly meminfoNames = new LineNames();
+	private readonly vmstatNames = new LineNames();
 	private slabinfoRead = false;
 	/** Fork counter and thread count at the last tick. */
 	private countersKey: string | null = null;
@@ -136,28 +151,28 @@ export class LiveSource implements Source {
 
 	next(): Sample {
 		const sources: Record<string, 'ok' | Reason> = {};
-		const read = <T>(name: string, kept: KeptPath, parse: (text: string) => T | null): T | null => {
-			const text = kept.read();
-			if (!text.ok) {
-				sources[name] = text.reason;
+		const read = <T>(name: string, kept: KeptPath, parse: (bytes: Buffer, length: number) => T | null): T | null => {
+			const parsed = kept.parse((bytes, length) => (isBlank(bytes, length) ? BLANK : parse(bytes, length)));
+			if (!parsed.ok) {
+				sources[name] = parsed.reason;
 				return null;
 			}
-			const value = text.value.trim() === '' ? null : parse(text.value);
-			sources[name] = value === null ? (text.value.trim() === '' ? 'EMPTY' : 'PARSE') : 'ok';
+			const value = parsed.value === BLANK ? null : parsed.value;
+			sources[name] = parsed.value === BLANK ? 'EMPTY' : value === null ? 'PARSE' : 'ok';
 			return value;
 		};
 		const monoMs = this.options.monotonic();
-		const meminfo = read('meminfo', this.kept.meminfo, text => {
-			const parsed = parseMeminfo(text);
+		const meminfo = read('meminfo', this.kept.meminfo, (bytes, length) => {
+			const parsed = parseMeminfoBytes(bytes, length, this.meminfoNames);
 			return parsed.MemTotal === undefined ? null : parsed;
 		});
-		const vmstat = read('vmstat', this.kept.vmstat, parseVmstat);
-		const stat = read('stat', this.kept.stat, parseStat);
+		const vmstat = read('vmstat', this.kept.vmstat, (bytes, length) => parseVmstatBytes(bytes, length, this.vmstatNames));
+		const stat = read('stat', this.kept.stat, parseStatText);
 		let pressure = null;
 		if (this.pressureReason) {
 			sources.pressure = this.pressureReason;
 		} else {
-			pressure = read('pressure', this.kept.pressure, parsePressure);
+			pressure = read('pressure', this.kept.pressure, parsePressureText);
 			// Absent, or present but EOPNOTSUPP with psi=0: a kernel fact, not worth a read per tick.
 			if (sources.pressure !== 'ok') this.pressureReason = sources.pressure!;
 		}

@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import {readFileSync} from 'node:fs';
 import {test} from 'node:test';
 import fc from 'fast-check';
-import {freeSummary, kernelMemory, parseMeminfo} from '../../source/probe/meminfo.js';
+import {freeSummary, kernelMemory, parseMeminfo, parseMeminfoBytes} from '../../source/probe/meminfo.js';
+import {LineNames} from '../../source/probe/bytes.js';
 import {fixturePath} from '../helpers/fixtures.js';
 
 const realText = readFileSync(fixturePath('proc-real', 'meminfo'), 'utf8');
@@ -124,4 +125,26 @@ test('property: parsing arbitrary text or bytes never throws and yields only saf
 		fc.property(fc.array(line, {maxLength: 12}), lines => check(lines.map(([k, v, kb]) => `${k}: ${v}${kb ? ' kB' : ''}\n`).join(''))),
 		{numRuns: 500},
 	);
+});
+
+test('property: parseMeminfoBytes reads any bytes as parseMeminfo reads their text, names remembered between reads or not', () => {
+	const names = new LineNames();
+	const same = (bytes: Buffer) => {
+		// Read through a larger, dirty buffer, as the shared read buffer is.
+		const dirty = Buffer.concat([bytes, Buffer.from('stale_line 1\nStale: 2 kB\n')]);
+		const want = parseMeminfo(bytes.toString('utf8'));
+		for (const got of [parseMeminfoBytes(dirty, bytes.length, names), parseMeminfoBytes(bytes, bytes.length)]) {
+			assert.deepEqual(got, want);
+			assert.deepEqual(Object.keys(got), Object.keys(want), 'in the same order');
+		}
+	};
+	same(Buffer.from(realText));
+	fc.assert(fc.property(fc.uint8Array({maxLength: 300}), bytes => same(Buffer.from(bytes))), {numRuns: 500});
+	const piece = fc.constantFrom('MemTotal', 'Active(anon)', 'HugePages_Total', 'a', '(', ')', ' ', '  ', '\t', '\r', '\u00a0', '\u2028', '\ufeff', ':', '-', '--', '0', '007', '-0', '123456789012345', '1234567890123456', '12345678901234567890', '9007199254740993', 'kB', ' kB', 'x-y', 'é', '\n', '\n', '1e3', '+1', '__proto__', '7');
+	fc.assert(fc.property(fc.array(piece, {maxLength: 40}), pieces => same(Buffer.from(pieces.join('')))), {numRuns: 5000});
+	// The real file again with its names remembered, then with a line renamed, then one dropped.
+	same(Buffer.from(realText));
+	same(Buffer.from(realText.replace('Cached', 'renamed_Counter')));
+	same(Buffer.from(realText.split('\n').slice(1).join('\n')));
+	same(Buffer.from(realText));
 });

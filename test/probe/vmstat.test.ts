@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import {readFileSync} from 'node:fs';
 import {test} from 'node:test';
 import fc from 'fast-check';
-import {pagesScanned, pagesStolen, parsePressure, parseStat, parseVmstat} from '../../source/probe/vmstat.js';
+import {pagesScanned, pagesStolen, parsePressure, parseStat, parseVmstat, parseVmstatBytes} from '../../source/probe/vmstat.js';
+import {LineNames} from '../../source/probe/bytes.js';
 import {fixturePath} from '../helpers/fixtures.js';
 
 const real = (name: string) => readFileSync(fixturePath('proc-real', name), 'utf8');
@@ -91,4 +92,26 @@ test('property: parseVmstat reads the kernel form by hand exactly as the line re
 	fc.assert(fc.property(fc.array(piece, {maxLength: 40}), pieces => assert.deepEqual(parseVmstat(pieces.join('')), reference(pieces.join('')))), {numRuns: 5000});
 	const text = real('vmstat');
 	assert.deepEqual(parseVmstat(text), reference(text));
+});
+
+test('property: parseVmstatBytes reads any bytes as parseVmstat reads their text, names remembered between reads or not', () => {
+	const names = new LineNames();
+	const same = (bytes: Buffer) => {
+		// Read through a larger, dirty buffer, as the shared read buffer is.
+		const dirty = Buffer.concat([bytes, Buffer.from('stale_line 1\nStale: 2 kB\n')]);
+		const want = parseVmstat(bytes.toString('utf8'));
+		for (const got of [parseVmstatBytes(dirty, bytes.length, names), parseVmstatBytes(bytes, bytes.length)]) {
+			assert.deepEqual(got, want);
+			assert.deepEqual(Object.keys(got), Object.keys(want), 'in the same order');
+		}
+	};
+	same(Buffer.from(real('vmstat')));
+	fc.assert(fc.property(fc.uint8Array({maxLength: 300}), bytes => same(Buffer.from(bytes))), {numRuns: 500});
+	const piece = fc.constantFrom('nr_free_pages', 'pgscan_kswapd', 'a', '_', 'Zz9', ' ', '  ', '\t', '\r', '\u00a0', '\u2028', '\ufeff', ':', '-', '--', '0', '007', '-0', '123456789012345', '1234567890123456', '12345678901234567890', '9007199254740993', 'kB', ' kB', 'x-y', 'é', '\n', '\n', '1e3', '+1', '__proto__', '7');
+	fc.assert(fc.property(fc.array(piece, {maxLength: 40}), pieces => same(Buffer.from(pieces.join('')))), {numRuns: 5000});
+	// The real file again with its names remembered, then with a line renamed, then one dropped.
+	same(Buffer.from(real('vmstat')));
+	same(Buffer.from(real('vmstat').replace('pgfault', 'renamed_Counter')));
+	same(Buffer.from(real('vmstat').split('\n').slice(1).join('\n')));
+	same(Buffer.from(real('vmstat')));
 });
