@@ -38,17 +38,26 @@ if (process.env.LEAKTOP_DEBUG && cachedData && script.cachedDataRejected) proces
 
 // Idle memory: V8 lets the young generation grow to 2 x 16 MiB (~32 MiB of RSS) under leaktop's
 // per-tick garbage, and then lets the old generation fill with what gets promoted.
-// --max-semi-space-size works only on the command line (a shebang with `env -S` fails on coreutils
-// < 8.30), but these two are read at every GC, so they work when set at run time: new space stays at
-// its initial 2 x 1 MiB, and the old generation grows 20% past what survived the last full GC.
-// Measured at 1000 processes, 1 s ticks: RSS 126-150 -> 96 MiB, for 1-2% more of a core in
-// scavenges. They are set once the first frame is out: before it they cost ~30 ms of GC (a start
-// allocates far more than a tick), and node:v8 takes ~5 ms to load. V8 accepts a code cache only
-// under the flags it was made with, which are therefore V8's defaults, as they are at compile time.
-const IDLE_HEAP_FLAGS = {'--semi-space-growth-factor': {idle: 1, v8Default: 2}, '--heap-growing-percent': {idle: 20, v8Default: 0}};
+// --max-semi-space-size works only on the command line (and the run that makes the code cache would
+// need it too), but these are read at every GC, so they work when set at run time: new space grows
+// no further, the old generation grows 20% past what survived the last full GC, and every full GC
+// compacts the old generation. Without the compaction its pages filled with holes: at ~5000
+// processes 23 -> 33 MiB of pages over two minutes for ~20 MiB live. It copies what is live in the
+// old generation once per full GC (every ~20 s at ~5000 processes). Measured at 1000 processes, 1 s
+// ticks: RSS 126-150 -> 96 MiB with the first two, for 1-2% more of a core in scavenges; the
+// compaction then took RSS at 140 s from ~75 to ~70 MiB at ~1000 processes and from ~93 to ~83 at
+// ~5000 (median of 3), its CPU within the noise of A/B runs. They are set once the first frame is
+// out: before it they cost ~30 ms of GC (a start allocates far more than a tick), and node:v8 takes
+// ~5 ms to load. V8 accepts a code cache only under the flags it was made with, which are therefore
+// V8's defaults, as they are at compile time.
+const IDLE_HEAP_FLAGS = [
+	{idle: '--semi-space-growth-factor=1', v8Default: '--semi-space-growth-factor=2'},
+	{idle: '--heap-growing-percent=20', v8Default: '--heap-growing-percent=0'},
+	{idle: '--compact-on-every-full-gc', v8Default: '--no-compact-on-every-full-gc'},
+];
 const setHeapFlags = (value: 'idle' | 'v8Default') => {
 	const {setFlagsFromString} = process.getBuiltinModule('node:v8');
-	for (const [flag, values] of Object.entries(IDLE_HEAP_FLAGS)) setFlagsFromString(`${flag}=${values[value]}`);
+	for (const flag of IDLE_HEAP_FLAGS) setFlagsFromString(flag[value]);
 };
 
 // Set by scripts/build.mjs for the one run that makes the cache: what that run compiled, at its end.
