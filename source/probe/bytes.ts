@@ -26,22 +26,22 @@ export function isBlank(bytes: Buffer, length: number): boolean {
 }
 
 /**
- * The names of a counter file's lines (vmstat, meminfo), remembered by line: the same ASCII name
- * at the same line as last time is last time's string, with no string made and none looked up.
+ * The names of a counter file's lines (vmstat, meminfo), remembered by place: the same ASCII name
+ * as the index-th name last time is last time's string, with no string made and none looked up.
  */
 export class LineNames {
 	private readonly names: string[] = [];
 
 	/** The name bytes[start..end) spells, all ASCII. */
-	name(line: number, bytes: Uint8Array, start: number, end: number): string {
-		const known = this.names[line];
+	name(index: number, bytes: Uint8Array, start: number, end: number): string {
+		const known = this.names[index];
 		if (known !== undefined && known.length === end - start) {
 			let i = 0;
 			while (i < known.length && known.charCodeAt(i) === bytes[start + i]) i++;
 			if (i === known.length) return known;
 		}
 		const name = Buffer.from(bytes.buffer, bytes.byteOffset + start, end - start).toString('latin1');
-		if (line <= this.names.length) this.names[line] = name;
+		if (index <= this.names.length) this.names[index] = name;
 		return name;
 	}
 }

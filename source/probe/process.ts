@@ -99,12 +99,21 @@ export interface ProcStatm {
  * parsed from the bytes as read: no string is made. Anything but plain decimal digits is refused.
  */
 export function parseStatm(bytes: Uint8Array, length = bytes.length): ProcStatm | null {
+	const statm = {sizePages: 0, residentPages: 0};
+	return parseStatmInto(bytes, length, statm) ? statm : null;
+}
+
+/** parseStatm into an object of the caller's (false: not a statm, `into` untouched): an unchanged process's read makes no object. */
+export function parseStatmInto(bytes: Uint8Array, length: number, into: ProcStatm): boolean {
 	const sizeEnd = digitsEnd(bytes, 0, length);
 	const residentEnd = digitsEnd(bytes, sizeEnd + 1, length);
-	if (sizeEnd <= 0 || residentEnd <= sizeEnd + 1 || residentEnd >= length || bytes[sizeEnd] !== 32 || bytes[residentEnd] !== 32) return null;
+	if (sizeEnd <= 0 || residentEnd <= sizeEnd + 1 || residentEnd >= length || bytes[sizeEnd] !== 32 || bytes[residentEnd] !== 32) return false;
 	const sizePages = decimal(bytes, 0, sizeEnd);
 	const residentPages = decimal(bytes, sizeEnd + 1, residentEnd);
-	return Number.isSafeInteger(sizePages) && Number.isSafeInteger(residentPages) ? {sizePages, residentPages} : null;
+	if (!Number.isSafeInteger(sizePages) || !Number.isSafeInteger(residentPages)) return false;
+	into.sizePages = sizePages;
+	into.residentPages = residentPages;
+	return true;
 }
 
 /** Kernel threads have PF_KTHREAD in their flags: no user memory, no cmdline. */

@@ -183,34 +183,38 @@ export function readSlabTopology(files: Files): Result<SlabTopology> {
 /** Fills aliases (the other users of a merged cache) and reclaimability from sysfs topology. */
 export function annotateSlabs(slabs: SlabSample[], topology: SlabTopology): SlabSample[] {
 	let memo = annotations.get(topology);
-	if (!memo) annotations.set(topology, (memo = {byName: new Map(), byRow: new WeakMap(), lastRows: [], lastAnnotated: []}));
-	const {byName, byRow, lastRows, lastAnnotated} = memo;
+	if (!memo) annotations.set(topology, (memo = {byName: new Map(), lastRows: [], lastAnnotated: []}));
+	const {byName, lastRows, lastAnnotated} = memo;
 	memo.lastRows = slabs;
 	return (memo.lastAnnotated = slabs.map((slab, i) => {
-		// The same row at the same place as last time (most of them): no WeakMap lookup.
+		// The same row at the same place as last time (most of them): no lookup.
 		if (lastRows[i] === slab) return lastAnnotated[i]!;
-		const done = byRow.get(slab);
-		if (done) return done;
-		let note = byName.get(slab.name);
-		if (note === undefined) {
+		let known = byName.get(slab.name);
+		if (known === undefined) {
 			const dir = topology.dirByName.get(slab.name);
-			note = dir === undefined ? null : {aliases: (topology.namesByDir.get(dir) ?? []).filter(n => n !== slab.name).sort(), reclaimable: topology.reclaimable.get(dir) ?? null};
-			byName.set(slab.name, note);
+			const note = dir === undefined ? null : {aliases: (topology.namesByDir.get(dir) ?? []).filter(n => n !== slab.name).sort(), reclaimable: topology.reclaimable.get(dir) ?? null};
+			byName.set(slab.name, (known = {note, row: null, annotated: slab}));
 		}
-		const result = note ? {...slab, ...note} : slab;
-		byRow.set(slab, result);
-		return result;
+		if (known.row !== slab) {
+			known.row = slab;
+			known.annotated = known.note ? {...slab, ...known.note} : slab;
+		}
+		return known.annotated;
 	}));
 }
 
 /**
- * Per topology: aliases and reclaimable flag by cache name, worked out once, each row already
- * annotated (a row parseSlabinfo reused from the last tick comes back as it was), and the last
+ * Per topology, by cache name: aliases and reclaimable flag, worked out once, and the last row
+ * annotated (a row parseSlabinfo reused from the last tick comes back as it was); and the last
  * call's rows and results by place.
  */
 const annotations = new WeakMap<
 	SlabTopology,
-	{byName: Map<string, Pick<SlabSample, 'aliases' | 'reclaimable'> | null>; byRow: WeakMap<SlabSample, SlabSample>; lastRows: readonly SlabSample[]; lastAnnotated: readonly SlabSample[]}
+	{
+		byName: Map<string, {note: Pick<SlabSample, 'aliases' | 'reclaimable'> | null; row: SlabSample | null; annotated: SlabSample}>;
+		lastRows: readonly SlabSample[];
+		lastAnnotated: readonly SlabSample[];
+	}
 >();
 
 /**

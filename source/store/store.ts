@@ -490,7 +490,8 @@ export class Store {
 		const t = sample.monoMs;
 		const stamp = this.ticks;
 		let present = 0;
-		for (const s of sample.slabs) {
+		for (let i = 0; i < sample.slabs.length; i++) {
+			const s = sample.slabs[i]!;
 			let history = this.slabs.get(s.name);
 			if (!history) {
 				history = {first: s, latest: s, size: new Series(this.options.detailPoints, this.clock), objs: new Series(this.options.detailPoints, this.clock), seenTick: -1, row: null};
