@@ -12,8 +12,9 @@ export interface Keyed {
 
 /** What every rule reads this tick: the store, the snapshot, the thresholds, memoised trends. */
 export class RuleContext {
-	private readonly series = new Map<SystemMetric, Point[]>();
-	private readonly trends = new Map<string, Trend | null>();
+	/** Points and trends by window, then metric: a key string per lookup would be garbage a dozen times a tick. */
+	private readonly series = new Map<number, Map<SystemMetric, Point[]>>();
+	private readonly trends = new Map<number, Map<SystemMetric, Trend | null>>();
 
 	constructor(
 		readonly store: Store,
@@ -32,21 +33,34 @@ export class RuleContext {
 		return subjects;
 	}
 
-	/** Points of a system metric over the longest window, read once per tick. */
-	points(metric: SystemMetric): Point[] {
-		let points = this.series.get(metric);
+	/** Points of a system metric over the newest windowMs (the longest window by default), read once per tick. */
+	points(metric: SystemMetric, windowMs = this.t.windowMs): Point[] {
+		let byMetric = this.series.get(windowMs);
+		if (!byMetric) {
+			byMetric = new Map();
+			this.series.set(windowMs, byMetric);
+		}
+		let points = byMetric.get(metric);
 		if (!points) {
-			points = this.store.systemSeries(metric, this.t.windowMs);
-			this.series.set(metric, points);
+			points = this.store.systemSeries(metric, windowMs);
+			byMetric.set(metric, points);
 		}
 		return points;
 	}
 
 	/** The trend of a system metric over the newest windowMs, computed once per tick. */
 	trend(metric: SystemMetric, windowMs: number): Trend | null {
-		const key = `${metric}@${windowMs}`;
-		if (!this.trends.has(key)) this.trends.set(key, measure(this.points(metric), this.nowMs - windowMs));
-		return this.trends.get(key)!;
+		let byMetric = this.trends.get(windowMs);
+		if (!byMetric) {
+			byMetric = new Map();
+			this.trends.set(windowMs, byMetric);
+		}
+		let trend = byMetric.get(metric);
+		if (trend === undefined) {
+			trend = measure(this.points(metric), this.nowMs - windowMs);
+			byMetric.set(metric, trend);
+		}
+		return trend;
 	}
 
 	/** The long- and short-window trends of a system metric. */
@@ -77,10 +91,17 @@ export interface GrowthBar {
  * steadiness needed drops by 0.2: the hysteresis that keeps a raised finding from flapping.
  */
 export function growing(long: Trend | null, short: Trend | null, bar: GrowthBar, minWindowMs: number, strength: 'raise' | 'hold'): Trend | null {
+	if (clears(long, long, bar, minWindowMs, strength)) return long;
+	if (clears(short, long, bar, minWindowMs, strength)) return short;
+	return null;
+}
+
+/** Whether one window's trend clears the bar (see growing); a function, not a closure made per call. */
+function clears(trend: Trend | null, long: Trend | null, bar: GrowthBar, minWindowMs: number, strength: 'raise' | 'hold'): trend is Trend {
 	const k = strength === 'raise' ? 1 : 0.5;
 	const steadiness = strength === 'raise' ? bar.minSteadiness : bar.minSteadiness - 0.2;
 	// The span and steadiness first: the slopes they spare are what a trend costs.
-	const clears = (trend: Trend | null): trend is Trend =>
+	return (
 		trend !== null &&
 		trend.spanMs >= minWindowMs &&
 		trend.steadiness >= steadiness &&
@@ -88,10 +109,8 @@ export function growing(long: Trend | null, short: Trend | null, bar: GrowthBar,
 		trend.changeFromSlope >= bar.minGrowth * k &&
 		trend.recentSlopePerMin !== null &&
 		trend.recentSlopePerMin >= (bar.minRatePerMin * k) / 2 &&
-		(bar.fallBackOver === 'long' ? (long ?? trend) : trend).drawdown <= bar.maxFallBackShare * trend.changeFromSlope;
-	if (clears(long)) return long;
-	if (clears(short)) return short;
-	return null;
+		(bar.fallBackOver === 'long' ? (long ?? trend) : trend).drawdown <= bar.maxFallBackShare * trend.changeFromSlope
+	);
 }
 
 /** The same trend upside down, so a falling series can be judged by `growing`. */

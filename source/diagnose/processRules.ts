@@ -15,8 +15,11 @@ function candidates(ctx: RuleContext, rule: string, slope: (row: ProcessRow) => 
 	const active: ProcessRow[] = [];
 	// leaktop's own heap fills for minutes before V8 collects it: judging it would accuse the observer.
 	const self = ctx.snapshot.sample?.selfPid;
-	// The row's own slope first: most rows stop there, without reading their samples.
-	for (const row of ctx.snapshot.processes) {
+	// The row's own slope first: most rows stop there, without reading their samples. An index loop:
+	// for-of's iterator results are garbage per row wherever the loop is not optimised.
+	const rows = ctx.snapshot.processes;
+	for (let i = 0; i < rows.length; i++) {
+		const row = rows[i]!;
 		const growing = (slope(row) ?? 0) >= floorPerMin;
 		if (!growing && (raised.size === 0 || !raised.has(row.key))) continue;
 		if (row.sample.kernelThread || row.sample.pid === self) continue;

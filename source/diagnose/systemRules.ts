@@ -101,31 +101,47 @@ export function cacheNotLeak(ctx: RuleContext): Keyed[] {
 	return [{key: 'cache-not-leak:system', evaluation: {raise, hold, finding}}];
 }
 
-/** Share of the finite points over the window that satisfy test; null on too short a window. */
-function activeShare(points: Point[], nowMs: number, windowMs: number, minSpanMs: number, test: (value: number) => boolean): {share: number; mean: number; max: number; spanMs: number} | null {
-	const recent = points.filter(p => p.tMs >= nowMs - windowMs && Number.isFinite(p.value));
-	if (recent.length < 2) return null;
-	const spanMs = recent.at(-1)!.tMs - recent[0]!.tMs;
-	if (spanMs < minSpanMs) return null;
+/**
+ * Share of the finite points over the window that satisfy test; null on too short a window. With
+ * `paired`, each point's value is the larger of its own and the paired series' at the same index.
+ */
+function activeShare(points: readonly Point[], nowMs: number, windowMs: number, minSpanMs: number, test: (value: number) => boolean, paired?: readonly Point[]): {share: number; mean: number; max: number; spanMs: number} | null {
+	// One pass over the points, no filtered copy: it runs for six series a tick.
+	const sinceMs = nowMs - windowMs;
+	let count = 0;
+	let firstMs = 0;
+	let lastMs = 0;
 	let hits = 0;
 	let sum = 0;
 	let max = -Infinity;
-	for (const p of recent) {
-		if (test(p.value)) hits++;
-		sum += p.value;
-		max = Math.max(max, p.value);
+	for (let i = 0; i < points.length; i++) {
+		const p = points[i]!;
+		const value = paired ? Math.max(p.value, paired[i]?.value ?? Number.NaN) : p.value;
+		if (!(p.tMs >= sinceMs && Number.isFinite(value))) continue;
+		if (count === 0) firstMs = p.tMs;
+		lastMs = p.tMs;
+		count++;
+		if (test(value)) hits++;
+		sum += value;
+		max = Math.max(max, value);
 	}
-	return {share: hits / recent.length, mean: sum / recent.length, max, spanMs};
+	if (count < 2) return null;
+	const spanMs = lastMs - firstMs;
+	if (spanMs < minSpanMs) return null;
+	return {share: hits / count, mean: sum / count, max, spanMs};
 }
+
+const positive = (value: number) => value > 0;
+const always = () => true;
 
 /** Reclaim pressure: pages scanned (sr) on most samples of the window, or PSI memory stalls persisting. */
 export function reclaimPressure(ctx: RuleContext): Keyed[] {
 	const t = ctx.t;
 	const p = t.pressure;
 	const minSpan = Math.min(t.minWindowMs, p.windowMs);
-	const sr = activeShare(ctx.points('sr'), ctx.nowMs, p.windowMs, minSpan, v => v > 0);
-	const some = activeShare(ctx.points('psiSomeAvg10'), ctx.nowMs, p.windowMs, minSpan, v => v >= p.psiSomeAvg10);
-	const full = activeShare(ctx.points('psiFullAvg10'), ctx.nowMs, p.windowMs, minSpan, v => v >= p.psiFullAvg10);
+	const sr = activeShare(ctx.points('sr', p.windowMs), ctx.nowMs, p.windowMs, minSpan, positive);
+	const some = activeShare(ctx.points('psiSomeAvg10', p.windowMs), ctx.nowMs, p.windowMs, minSpan, v => v >= p.psiSomeAvg10);
+	const full = activeShare(ctx.points('psiFullAvg10', p.windowMs), ctx.nowMs, p.windowMs, minSpan, v => v >= p.psiFullAvg10);
 	const shares = [sr?.share ?? 0, some?.share ?? 0, full?.share ?? 0];
 	const raise = shares.some(s => s >= p.minActiveShare);
 	const hold = shares.some(s => s >= p.minActiveShare / 2);
@@ -155,12 +171,12 @@ export function reclaimPressure(ctx: RuleContext): Keyed[] {
 /** Swapping: si or so non-zero on most samples of the window. */
 export function swapping(ctx: RuleContext): Keyed[] {
 	const t = ctx.t;
-	const si = ctx.points('si');
-	const so = ctx.points('so');
-	const both: Point[] = si.map((p, i) => ({tMs: p.tMs, value: Math.max(p.value, so[i]?.value ?? Number.NaN)}));
-	const any = activeShare(both, ctx.nowMs, t.swap.windowMs, Math.min(t.minWindowMs, t.swap.windowMs), v => v > 0);
-	const inMean = activeShare(si, ctx.nowMs, t.swap.windowMs, 0, () => true)?.mean ?? 0;
-	const outMean = activeShare(so, ctx.nowMs, t.swap.windowMs, 0, () => true)?.mean ?? 0;
+	// Only the swap window is judged: its points alone are read (a fifth of the longest window's).
+	const si = ctx.points('si', t.swap.windowMs);
+	const so = ctx.points('so', t.swap.windowMs);
+	const any = activeShare(si, ctx.nowMs, t.swap.windowMs, Math.min(t.minWindowMs, t.swap.windowMs), positive, so);
+	const inMean = activeShare(si, ctx.nowMs, t.swap.windowMs, 0, always)?.mean ?? 0;
+	const outMean = activeShare(so, ctx.nowMs, t.swap.windowMs, 0, always)?.mean ?? 0;
 	const raise = any !== null && any.share >= t.swap.minActiveShare;
 	const hold = any !== null && any.share >= t.swap.minActiveShare / 2;
 	const finding: Finding | null =
@@ -185,7 +201,9 @@ export function swapping(ctx: RuleContext): Keyed[] {
 
 /** OOM kills within the window: the end state of a leak, raised at once. */
 export function oomKills(ctx: RuleContext): Keyed[] {
-	const kills = ctx.points('oomKills').reduce((sum, p) => sum + (Number.isFinite(p.value) ? p.value : 0), 0);
+	const points = ctx.points('oomKills');
+	let kills = 0;
+	for (let i = 0; i < points.length; i++) if (Number.isFinite(points[i]!.value)) kills += points[i]!.value;
 	const finding: Finding | null =
 		kills > 0
 			? {

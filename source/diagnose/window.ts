@@ -3,15 +3,17 @@ import type {Point} from '../store/trend.js';
 /**
  * How a series moved over one window, measured robustly enough to base a verdict on. The
  * Theil-Sen slopes are computed when first read: most trends fail a rule on their span or
- * steadiness, and the slopes are what costs (O(buckets²)).
+ * steadiness, and the slopes are what costs (O(buckets²)). A trend keeps no bucket medians of its
+ * own (a dozen trends a tick would each keep sixty): its slopes bucket its points again.
  */
 export class Trend {
 	private slope: number | undefined;
 	private recentSlope: number | null | undefined;
 
 	constructor(
-		/** The bucket medians the slopes are computed from. */
-		private readonly buckets: readonly Point[],
+		/** The points and the window's start the trend was measured from: they must not change while it is read. */
+		private readonly points: readonly Point[],
+		private readonly sinceMs: number,
 		/** −1: the trend of the series upside down (see negated). */
 		private readonly sign: 1 | -1,
 		/** Time between the first and last point of the window. */
@@ -33,16 +35,19 @@ export class Trend {
 
 	/** Theil-Sen slope over the window, units per minute: one spike cannot move it. */
 	get slopePerMin(): number {
-		// measure() returns a trend only when some pair of buckets is apart in time: never null here.
-		this.slope ??= this.sign * theilSenPerMin(this.buckets)!;
+		if (this.slope === undefined) {
+			const count = bucketsOf(this.points, this.sinceMs);
+			// measure() returns a trend only when some pair of buckets is apart in time: never null here.
+			this.slope = this.sign * theilSenOf(buckets.times, buckets.values, 0, count)!;
+		}
 		return this.slope;
 	}
 
 	/** Theil-Sen slope over the newest third of the window (at least 3 points): is it still moving now? */
 	get recentSlopePerMin(): number | null {
 		if (this.recentSlope === undefined) {
-			const n = this.buckets.length;
-			const slope = theilSenPerMin(this.buckets, Math.min(Math.floor((n * 2) / 3), n - 3));
+			const n = bucketsOf(this.points, this.sinceMs);
+			const slope = theilSenOf(buckets.times, buckets.values, Math.min(Math.floor((n * 2) / 3), n - 3), n);
 			this.recentSlope = slope === null ? null : this.sign * slope;
 		}
 		return this.recentSlope;
@@ -55,7 +60,7 @@ export class Trend {
 
 	/** The same trend upside down, so a falling series can be judged as a growing one. */
 	negated(): Trend {
-		const flipped = new Trend(this.buckets, this.sign === 1 ? -1 : 1, this.spanMs, -this.first, -this.last, -this.max, -this.min, -this.steadiness, this.drawup, this.drawdown);
+		const flipped = new Trend(this.points, this.sinceMs, this.sign === 1 ? -1 : 1, this.spanMs, -this.first, -this.last, -this.max, -this.min, -this.steadiness, this.drawup, this.drawdown);
 		if (this.slope !== undefined) flipped.slope = -this.slope;
 		if (this.recentSlope !== undefined) flipped.recentSlope = this.recentSlope === null ? null : -this.recentSlope;
 		return flipped;
@@ -66,42 +71,108 @@ export class Trend {
 const MAX_BUCKETS = 60;
 
 /**
+ * The bucket medians of the window measured last, in reused arrays: a trend's slopes, read right
+ * after measure() or one after the other, find theirs here instead of bucketing the points again.
+ */
+const buckets = {times: new Float64Array(MAX_BUCKETS), values: new Float64Array(MAX_BUCKETS), points: null as readonly Point[] | null, sinceMs: Number.NaN, count: 0};
+
+/** Where bucketMediansInto writes the medians: it replaces the arrays by longer ones when they are too short. */
+export interface BucketArrays {
+	times: Float64Array;
+	values: Float64Array;
+}
+
+/** Puts the bucket medians of the points newer than sinceMs in `buckets` (unless they are there and fresh may be skipped); their count. */
+function bucketsOf(points: readonly Point[], sinceMs: number, fresh = false): number {
+	if (fresh || buckets.points !== points || !Object.is(buckets.sinceMs, sinceMs)) {
+		buckets.count = bucketMediansInto(points, sinceMs, MAX_BUCKETS, buckets);
+		buckets.points = points;
+		buckets.sinceMs = sinceMs;
+	}
+	return buckets.count;
+}
+
+/**
  * The points newer than sinceMs reduced to at most MAX_BUCKETS time buckets, each its median:
  * a window of 3600 points costs as much as one of 60, and single-sample spikes vanish.
  */
 export function bucketMedians(points: readonly Point[], sinceMs: number, maxBuckets = MAX_BUCKETS): Point[] {
-	// Counted first: a window of a few hundred points grown by push leaves its smaller copies behind.
-	let count = 0;
-	for (const p of points) if (p.tMs >= sinceMs && Number.isFinite(p.value)) count++;
-	const valid = new Array<Point>(count);
-	count = 0;
-	for (const p of points) if (p.tMs >= sinceMs && Number.isFinite(p.value)) valid[count++] = p;
+	const valid = points.filter(p => p.tMs >= sinceMs && Number.isFinite(p.value));
 	if (valid.length <= maxBuckets) return valid;
-	const t0 = valid[0]!.tMs;
-	const width = (valid.at(-1)!.tMs - t0) / maxBuckets || 1;
-	const out: Point[] = [];
-	// Buckets are runs of valid; each median is picked in a reused array, not sorted in a new one.
-	let start = 0;
-	let index = 0;
-	for (let i = 1; i <= valid.length; i++) {
-		const bucket = i < valid.length ? Math.min(maxBuckets - 1, Math.floor((valid[i]!.tMs - t0) / width)) : -1;
-		if (bucket === index) continue;
-		out.push({tMs: valid[start + ((i - start) >> 1)]!.tMs, value: medianOf(valid, start, i)});
-		start = i;
-		index = bucket;
+	const into = {times: new Float64Array(maxBuckets), values: new Float64Array(maxBuckets)};
+	const count = bucketMediansInto(points, sinceMs, maxBuckets, into);
+	return Array.from({length: count}, (_, i) => ({tMs: into.times[i]!, value: into.values[i]!}));
+}
+
+/**
+ * bucketMedians without allocating (once its arrays are long enough): the medians' times and
+ * values are written to into.times and into.values, and their count returned. Buckets are runs, in
+ * the order given, of the valid points (newer than sinceMs, with a finite value) in one time slot;
+ * a bucket's time is its middle point's, its value the median of its values. Times out of order
+ * can make more runs than maxBuckets.
+ */
+export function bucketMediansInto(points: readonly Point[], sinceMs: number, maxBuckets: number, into: BucketArrays): number {
+	if (into.times.length < maxBuckets) lengthen(into, maxBuckets);
+	let {times, values} = into;
+	let count = 0;
+	let t0 = 0;
+	let tLast = 0;
+	for (let i = 0; i < points.length; i++) {
+		const p = points[i]!;
+		if (!(p.tMs >= sinceMs && Number.isFinite(p.value))) continue;
+		if (count === 0) t0 = p.tMs;
+		tLast = p.tMs;
+		// While they may all fit, each valid point is its own bucket.
+		if (count < maxBuckets) {
+			times[count] = p.tMs;
+			values[count] = p.value;
+		}
+		count++;
 	}
+	if (count <= maxBuckets) return count;
+	const width = (tLast - t0) / maxBuckets || 1;
+	if (runValues.length < count) {
+		runValues = new Float64Array(Math.max(count, 2 * runValues.length));
+		runTimes = new Float64Array(runValues.length);
+	}
+	// The bucket being filled is copied aside, where its median is picked by quickselect.
+	let out = 0;
+	let run = 0;
+	let index = 0;
+	for (let i = 0; i < points.length; i++) {
+		const p = points[i]!;
+		if (!(p.tMs >= sinceMs && Number.isFinite(p.value))) continue;
+		// The first valid point is t0's: bucket 0.
+		const bucket = run === 0 ? 0 : Math.min(maxBuckets - 1, Math.floor((p.tMs - t0) / width));
+		if (bucket !== index) {
+			if (out === times.length) ({times, values} = lengthen(into, Math.max(1, 2 * out)));
+			times[out] = runTimes[run >> 1]!;
+			values[out++] = medianInPlace(runValues, run);
+			run = 0;
+			index = bucket;
+		}
+		runTimes[run] = p.tMs;
+		runValues[run++] = p.value;
+	}
+	if (out === times.length) ({times, values} = lengthen(into, Math.max(1, 2 * out)));
+	times[out] = runTimes[run >> 1]!;
+	values[out++] = medianInPlace(runValues, run);
 	return out;
 }
 
-/** Median of points[from..to).value. */
-function medianOf(points: readonly Point[], from: number, to: number): number {
-	const count = to - from;
-	if (medianScratch.length < count) medianScratch = new Float64Array(Math.max(count, 2 * medianScratch.length));
-	for (let i = 0; i < count; i++) medianScratch[i] = points[from + i]!.value;
-	return medianInPlace(medianScratch, count);
+/** Replaces into's arrays by ones of the given length, keeping what they hold. */
+function lengthen(into: BucketArrays, length: number): BucketArrays {
+	const times = new Float64Array(length);
+	const values = new Float64Array(length);
+	times.set(into.times.subarray(0, length));
+	values.set(into.values.subarray(0, length));
+	into.times = times;
+	into.values = values;
+	return into;
 }
 
-let medianScratch = new Float64Array(64);
+let runTimes = new Float64Array(64);
+let runValues = new Float64Array(64);
 
 /** Median of a[0..count), reordering a: quickselect, then the largest below the middle for an even count. */
 function medianInPlace(a: Float64Array, count: number): number {
@@ -114,21 +185,29 @@ function medianInPlace(a: Float64Array, count: number): number {
 	return (lower + upper) / 2;
 }
 
-/**
- * Theil-Sen slope per minute of points[from..], with the median of the pairwise slopes picked by
- * quickselect from a reused Float64Array: it runs a dozen times per tick.
- */
+/** Theil-Sen slope per minute of points[from..] (see theilSenOf). */
 export function theilSenPerMin(points: readonly Point[], from = 0): number | null {
-	const n = points.length - from;
+	return theilSenOf(Float64Array.from(points, p => p.tMs), Float64Array.from(points, p => p.value), from, points.length);
+}
+
+/**
+ * Theil-Sen slope per minute of the points (times[i], values[i]) for from ≤ i < to, with the
+ * median of the pairwise slopes picked by quickselect from a reused Float64Array: it runs a dozen
+ * times per tick.
+ */
+function theilSenOf(times: Float64Array, values: Float64Array, from: number, to: number): number | null {
+	const n = to - from;
 	if (n < 3) return null;
 	const pairs = (n * (n - 1)) / 2;
 	if (scratch.length < pairs) scratch = new Float64Array(pairs);
 	const slopes = scratch;
 	let count = 0;
-	for (let i = from; i < points.length; i++) {
-		for (let j = i + 1; j < points.length; j++) {
-			const dt = points[j]!.tMs - points[i]!.tMs;
-			if (dt > 0) slopes[count++] = (points[j]!.value - points[i]!.value) / dt;
+	for (let i = from; i < to; i++) {
+		const tMs = times[i]!;
+		const value = values[i]!;
+		for (let j = i + 1; j < to; j++) {
+			const dt = times[j]! - tMs;
+			if (dt > 0) slopes[count++] = (values[j]! - value) / dt;
 		}
 	}
 	return count === 0 ? null : medianInPlace(slopes, count) * 60_000;
@@ -162,10 +241,15 @@ function select(a: Float64Array, k: number, count: number): number {
 	return a[k]!;
 }
 
-/** The trend of the points newer than sinceMs; null with fewer than 3 usable points or all at one time. */
+/**
+ * The trend of the points newer than sinceMs; null with fewer than 3 usable points or all at one
+ * time. Its slopes read the points again: they must not change while the trend is read.
+ */
 export function measure(points: readonly Point[], sinceMs: number, noise = 0): Trend | null {
-	const buckets = bucketMedians(points, sinceMs);
-	if (buckets.length < 3) return null;
+	// Bucketed afresh: the caller may have changed the points since it last measured them.
+	const count = bucketsOf(points, sinceMs, true);
+	if (count < 3) return null;
+	const {times, values} = buckets;
 	let up = 0;
 	let down = 0;
 	let min = Infinity;
@@ -175,12 +259,13 @@ export function measure(points: readonly Point[], sinceMs: number, noise = 0): T
 	// Theil-Sen needs one pair of points apart in time (a later time above an earlier minimum).
 	let apart = false;
 	let earliest = Infinity;
-	for (let i = 0; i < buckets.length; i++) {
-		const {tMs, value} = buckets[i]!;
+	for (let i = 0; i < count; i++) {
+		const tMs = times[i]!;
+		const value = values[i]!;
 		if (tMs > earliest) apart = true;
 		earliest = Math.min(earliest, tMs);
 		if (i > 0) {
-			const step = value - buckets[i - 1]!.value;
+			const step = value - values[i - 1]!;
 			if (step > noise) up++;
 			else if (step < -noise) down++;
 		}
@@ -190,7 +275,7 @@ export function measure(points: readonly Point[], sinceMs: number, noise = 0): T
 		drawup = Math.max(drawup, value - min);
 	}
 	if (!apart) return null;
-	const spanMs = buckets.at(-1)!.tMs - buckets[0]!.tMs;
+	const spanMs = times[count - 1]! - times[0]!;
 	const steadiness = up + down === 0 ? 0 : (up - down) / (up + down);
-	return new Trend(buckets, 1, spanMs, buckets[0]!.value, buckets.at(-1)!.value, min, max, steadiness, drawdown, drawup);
+	return new Trend(points, sinceMs, 1, spanMs, values[0]!, values[count - 1]!, min, max, steadiness, drawdown, drawup);
 }

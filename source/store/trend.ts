@@ -63,7 +63,7 @@ export class Series {
 	 * first: the next call hands the same objects out again and makes only the newer ones (the
 	 * verdict rules read a few hundred points of a dozen series every tick).
 	 */
-	private shared: readonly Point[] = [];
+	private shared: Point[] = [];
 	private sharedFrom = 0;
 
 	/** With a clock, pushes at its newest sample keep no times of their own. */
@@ -206,8 +206,18 @@ export class Series {
 			out[i - from] = k >= 0 && k < this.shared.length ? this.shared[k]! : {tMs: this.timeAt(i), value: this.valueAt(i)};
 		}
 		// A narrower call in between (a sparkline) must not evict the verdicts' wider window.
-		if (out.length + 2 >= this.shared.length || this.sharedFrom + this.shared.length < this.pushes - 1) {
-			this.shared = out.slice();
+		const stale = this.sharedFrom + this.shared.length < this.pushes - 1;
+		if (out.length + 2 >= this.shared.length || stale) {
+			const shared = this.shared;
+			const gone = first + from - this.sharedFrom;
+			// The usual tick: the window slid on. The kept points move along in place (shift trims the
+			// front of a large array without copying it) instead of a copy of every point each call.
+			if (!stale && gone >= 0 && gone <= shared.length && shared.length - gone <= out.length) {
+				for (let k = 0; k < gone; k++) shared.shift();
+				for (let k = shared.length; k < out.length; k++) shared.push(out[k]!);
+			} else {
+				this.shared = out.slice();
+			}
 			this.sharedFrom = first + from;
 		}
 		return out;
