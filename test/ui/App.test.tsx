@@ -6,13 +6,19 @@ import {makeTheme} from '../../source/ui/theme.js';
 import {ThemeContext} from '../../source/ui/ThemeContext.js';
 import {Store} from '../../source/store/store.js';
 import {arraySource, machineAt, storeWith} from './synthetic.js';
-import {eventually} from '../helpers/eventually.js';
+import {eventually as within} from '../helpers/eventually.js';
 
 const KEYS = {down: '\u001B[B', up: '\u001B[A', enter: '\r', tab: '\t', escape: '\u001B', end: '\u001B[F'};
 
 afterEach(() => cleanup());
 
 const settle = () => new Promise(resolve => setTimeout(resolve, 100));
+
+/**
+ * Waits for a frame. Ink draws a key's frame after the key is handled, and a loaded 2-core
+ * machine can take a second or more to; the wait ends as soon as the check holds.
+ */
+const eventually = (check: () => void) => within(check, 10_000);
 
 function mount(store: Store, onQuit?: () => void) {
 	return render(
@@ -59,27 +65,26 @@ test('G sorts processes by growth, M back by RSS, P by PSS', async () => {
 });
 
 test('arrow keys move the selection and Enter drills into the selected process; Esc returns', async () => {
-	const {lastFrame, stdin} = mount(storeWith(6));
+	const {lastFrame, stdin, frames} = mount(storeWith(6));
+	const drawn = frames.length;
 	stdin.write(KEYS.down);
-	await settle();
+	// Enter drills the row the last frame selected (the selection is not visible without colour).
+	await eventually(() => assert.ok(frames.length > drawn, 'no frame drawn after the move'));
 	stdin.write(KEYS.enter);
-	await settle();
-	assert.match(lastFrame()!, /pid 202\s+alice/);
+	await eventually(() => assert.match(lastFrame()!, /pid 202\s+alice/));
 	stdin.write(KEYS.escape);
-	await settle();
-	assert.match(lastFrame()!, /Processes 4\/4/);
+	await eventually(() => assert.match(lastFrame()!, /Processes 4\/4/));
 });
 
 test('Tab moves focus to slab caches; Enter there opens the slab cache', async () => {
 	const {lastFrame, stdin} = mount(storeWith(6));
 	stdin.write(KEYS.tab);
-	await settle();
-	assert.match(lastFrame()!, /▶ Slab caches/);
+	await eventually(() => assert.match(lastFrame()!, /▶ Slab caches/));
 	stdin.write('G');
-	await settle();
+	// Enter drills the row the last frame selected: the growth sort must be on screen first.
+	await eventually(() => assert.match(lastFrame()!, /▶ Slab caches \d+\/\d+\s+sort: GROWTH/));
 	stdin.write(KEYS.enter);
-	await settle();
-	assert.match(lastFrame()!, /slab cache kmalloc-64\s+\(merged with eventpoll_pwq\)/);
+	await eventually(() => assert.match(lastFrame()!, /slab cache kmalloc-64\s+\(merged with eventpoll_pwq\)/));
 });
 
 test('/ filters the focused table by name; Esc clears it', async () => {

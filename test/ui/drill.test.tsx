@@ -13,7 +13,7 @@ import type {KmemState, KmemTracer} from '../../source/ui/kmemTracer.js';
 import {makeTheme} from '../../source/ui/theme.js';
 import {ThemeContext} from '../../source/ui/ThemeContext.js';
 import {machineAt} from './synthetic.js';
-import {eventually} from '../helpers/eventually.js';
+import {eventually as within} from '../helpers/eventually.js';
 
 const KEYS = {down: '\u001B[B', enter: '\r', tab: '\t', escape: '\u001B'};
 const MiB = 1024 * 1024;
@@ -117,12 +117,30 @@ class SyntheticSource implements Source {
 
 const settle = () => new Promise(resolve => setTimeout(resolve, 100));
 
-/** Types keys one at a time, as a person does (a key before Ink's input hook is live is lost). */
+/**
+ * Waits for a frame or an effect. A loaded 2-core machine can take a second or more to draw
+ * one; the wait ends as soon as the check holds.
+ */
+const eventually = (check: () => void) => within(check, 10_000);
+
+/** Types keys one at a time, as a person does. */
 async function type(stdin: {write: (data: string) => void}, ...keys: string[]): Promise<void> {
 	for (const key of keys) {
 		stdin.write(key);
 		await settle();
 	}
+}
+
+/**
+ * Types a key and waits for the frame it draws. The app handles a key with the state its last
+ * frame was drawn from, so a key whose meaning depends on the one before (Enter after a move)
+ * must wait for that frame, as a person who looks at the screen does; a fixed pause is not enough
+ * when the machine is busy.
+ */
+async function press(app: {stdin: {write: (data: string) => void}; frames: string[]}, key: string): Promise<void> {
+	const drawn = app.frames.length;
+	app.stdin.write(key);
+	await eventually(() => assert.ok(app.frames.length > drawn, `no frame drawn after ${JSON.stringify(key)}`));
 }
 
 async function mount(store: Store, kmem?: KmemTracer) {
@@ -144,12 +162,14 @@ function started(source: SyntheticSource, ticks = 2): Store {
 test('Enter on a process opens its mappings; they grow tick by tick; new and gone are marked; Esc returns with the selection kept', async () => {
 	const source = new SyntheticSource();
 	const store = started(source);
-	const {lastFrame, stdin} = await mount(store);
-	await type(stdin, KEYS.down);
+	const app = await mount(store);
+	const {lastFrame, stdin} = app;
+	await press(app, KEYS.down);
 	await eventually(() => assert.match(lastFrame()!, /Processes/));
 	await type(stdin, KEYS.enter);
 	await eventually(() => assert.match(lastFrame()!, /pid 202\s+alice\s+\/usr\/bin\/leaky --serve/));
-	assert.deepEqual(source.target, {kind: 'process', pid: 202, key: '202:1202'});
+	// The store hears of the drill from an effect, which runs after the frame is drawn.
+	await eventually(() => assert.deepEqual(source.target, {kind: 'process', pid: 202, key: '202:1202'}));
 	for (let i = 0; i < 5; i++) store.tick();
 	await eventually(() => {
 		const frame = lastFrame()!;
@@ -170,22 +190,24 @@ test('Enter on a process opens its mappings; they grow tick by tick; new and gon
 	await type(stdin, '?');
 	await eventually(() => assert.match(lastFrame()!, /leaktop keys/));
 	await type(stdin, KEYS.escape);
-	await eventually(() => assert.match(lastFrame()!, /Mappings 1\/5/), 3000);
+	await eventually(() => assert.match(lastFrame()!, /Mappings 1\/5/));
 	await type(stdin, KEYS.escape);
 	await eventually(() => assert.match(lastFrame()!, /Processes 4\/4/));
 	// The store hears of it from an effect, which runs after the frame is drawn.
 	await eventually(() => assert.equal(source.target, null, 'leaving the view stops the close sampling'));
 	await type(stdin, KEYS.enter);
-	await eventually(() => assert.match(lastFrame()!, /pid 202\s+alice/), 3000);
+	await eventually(() => assert.match(lastFrame()!, /pid 202\s+alice/));
 });
 
 test('a drilled process that exits freezes with the exit time and keeps what was collected', async () => {
 	const source = new SyntheticSource(4);
 	const store = started(source);
-	const {lastFrame, stdin} = await mount(store);
-	await type(stdin, KEYS.down);
+	const app = await mount(store);
+	const {lastFrame, stdin} = app;
+	await press(app, KEYS.down);
 	await type(stdin, KEYS.enter);
 	await eventually(() => assert.match(lastFrame()!, /pid 202\s+alice/));
+	await eventually(() => assert.equal(source.target?.kind, 'process'));
 	for (let i = 0; i < 4; i++) store.tick();
 	await eventually(() => {
 		const frame = lastFrame()!;
@@ -211,9 +233,11 @@ test('permission denied says per-mapping detail needs root and shows status figu
 	const store = new Store({source: denied, intervalMs: 2000});
 	store.tick();
 	store.tick();
-	const {lastFrame, stdin} = await mount(store);
-	await type(stdin, KEYS.down);
+	const app = await mount(store);
+	const {lastFrame, stdin} = app;
+	await press(app, KEYS.down);
 	await type(stdin, KEYS.enter);
+	await eventually(() => assert.equal(source.target?.kind, 'process'));
 	store.tick();
 	await eventually(() => {
 		const frame = lastFrame()!;
@@ -237,10 +261,13 @@ test('Enter on a slab cache opens its attributes, aliases, slabinfo row and grow
 	};
 	const {lastFrame, stdin} = await mount(store, kmem);
 	await type(stdin, KEYS.tab);
-	await type(stdin, 'G');
 	await eventually(() => assert.match(lastFrame()!, /▶ Slab caches/));
+	await type(stdin, 'G');
+	// Enter drills the row the last frame selected: the growth sort must be on screen first.
+	await eventually(() => assert.match(lastFrame()!, /▶ Slab caches \d+\/\d+\s+sort: GROWTH/));
 	await type(stdin, KEYS.enter);
 	await eventually(() => assert.match(lastFrame()!, /slab cache kmalloc-64\s+\(merged with eventpoll_pwq\)/));
+	await eventually(() => assert.deepEqual(source.target, {kind: 'slab', name: 'kmalloc-64'}));
 	for (let i = 0; i < 5; i++) store.tick();
 	await eventually(() => {
 		const frame = lastFrame()!;
@@ -259,7 +286,8 @@ test('Enter on a slab cache opens its attributes, aliases, slabinfo row and grow
 	assert.match(lastFrame()!, /1 call sites still hold memory/);
 	await type(stdin, KEYS.escape);
 	await eventually(() => assert.match(lastFrame()!, /Slab caches/));
-	assert.ok(calls.includes('cancel'), 'perf is stopped when the view is left');
+	// The drill view stops perf as it unmounts, in an effect's cleanup: after the frame.
+	await eventually(() => assert.ok(calls.includes('cancel'), 'perf is stopped when the view is left'));
 });
 
 function report(cache: string): KmemReport {
