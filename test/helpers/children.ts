@@ -8,21 +8,27 @@ export interface Child {
 	kill: () => Promise<void>;
 }
 
-// Each body runs once per `step_s` until stdin closes; `state` survives between steps.
+// Each body runs once per `step_s` until stdin closes; `state` survives between steps, and
+// `state['t0']` is when the steps began (time.monotonic()).
 const RUNNER = String.raw`
-import sys, select, os, socket, resource
+import sys, select, os, socket, resource, time
 soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+try:
+    # Root may raise the hard limit to fs.nr_open: an fd leak can then run for longer.
+    nr_open = int(open('/proc/sys/fs/nr_open').read())
+    resource.setrlimit(resource.RLIMIT_NOFILE, (nr_open, nr_open))
+except (OSError, ValueError):
+    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
 step_s = float(sys.argv[1])
 args = [float(a) for a in sys.argv[3:]]
-state = {'hold': [], 'step': 0}
+state = {'hold': [], 'step': 0, 'opened': 0, 't0': time.monotonic()}
 body = compile(sys.argv[2], 'body', 'exec')
 sys.stdout.write('ready\n'); sys.stdout.flush()
 while True:
     r, _, _ = select.select([sys.stdin], [], [], step_s)
     if r and not os.read(sys.stdin.fileno(), 1):
         break
-    exec(body, {'os': os, 'socket': socket, 'state': state, 'args': args})
+    exec(body, {'os': os, 'socket': socket, 'time': time, 'state': state, 'args': args})
     state['step'] += 1
 `;
 
@@ -73,23 +79,21 @@ else:
 	);
 }
 
-/** Opens perStep UDP sockets every stepMs and never closes them (the fds are detached and dropped). */
-export function socketLeaker(perStep: number, stepMs: number): Promise<Child> {
-	return python(
-		`for _ in range(int(args[0])):
-    socket.socket(socket.AF_INET, socket.SOCK_DGRAM).detach()`,
-		stepMs,
-		[perStep],
-	);
+/**
+ * Each step opens what the clock says is due at perStep per stepMs since the start, up to
+ * maxTotal: a step that runs late (a busy machine) catches up, so the rate is the one asked for.
+ */
+const openDue = (open: string) => `due = min(int(args[1]), int(args[0] * (time.monotonic() - state['t0'])))
+while state['opened'] < due:
+    ${open}
+    state['opened'] += 1`;
+
+/** Opens perStep UDP sockets every stepMs, up to maxTotal, and never closes them (the fds are detached and dropped). */
+export function socketLeaker(perStep: number, stepMs: number, maxTotal: number): Promise<Child> {
+	return python(openDue('socket.socket(socket.AF_INET, socket.SOCK_DGRAM).detach()'), stepMs, [(perStep * 1000) / stepMs, maxTotal]);
 }
 
 /** Opens perStep eventfds every stepMs, up to maxTotal, and never closes them. */
 export function eventfdLeaker(perStep: number, stepMs: number, maxTotal: number): Promise<Child> {
-	return python(
-		`if (state['step'] + 1) * args[0] <= args[1]:
-    for _ in range(int(args[0])):
-        os.eventfd(0)`,
-		stepMs,
-		[perStep, maxTotal],
-	);
+	return python(openDue('os.eventfd(0)'), stepMs, [(perStep * 1000) / stepMs, maxTotal]);
 }
