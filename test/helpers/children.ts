@@ -11,8 +11,9 @@ export interface Child {
 // Each body runs once per `step_s` until stdin closes; `state` survives between steps, and
 // `state['t0']` is when the steps began (time.monotonic()).
 const RUNNER = String.raw`
-import sys, select, os, socket, resource, time
+import sys, select, os, socket, resource
 soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+import time
 try:
     # Root may raise the hard limit to fs.nr_open: an fd leak can then run for longer.
     nr_open = int(open('/proc/sys/fs/nr_open').read())
