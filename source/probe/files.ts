@@ -1,4 +1,4 @@
-import {closeSync, openSync, readdirSync, readlinkSync, readSync, statSync} from 'node:fs';
+import {closeSync, openSync, readdirSync, readlinkSync, readSync, statSync, type Dirent} from 'node:fs';
 import {join} from 'node:path';
 import {fail, ok, reasonOf, type Reason, type Result} from './result.js';
 
@@ -95,6 +95,16 @@ export class Files {
 
 	listDir(path: string): Result<string[]> {
 		return this.attempt(path, () => readdirSync(path));
+	}
+
+	/** Entries with their types, from the directory reads alone: no lstat or failing readlink per entry to tell links from directories. */
+	listDirTyped(path: string): Result<Dirent[]> {
+		return this.attempt(path, () => readdirSync(path, {withFileTypes: true}));
+	}
+
+	/** st_ino of a path: sysfs numbers a directory made afresh anew, so it tells a recreated object from the old one. */
+	inode(path: string): Result<number> {
+		return this.attempt(path, () => statSync(path).ino);
 	}
 
 	/** st_size of a path: for /proc/PID/fd on Linux ≥ 6.2, the number of open descriptors. */

@@ -151,39 +151,68 @@ export interface SlabTopology {
 	dirByName: Map<string, string>;
 	/** Canonical directory → reclaim_account, when readable. */
 	reclaimable: Map<string, boolean>;
+	/** Named (not `:`) directory → its inode number when its reclaim_account was read: see readSlabTopology. */
+	inodeByDir: Map<string, number>;
 }
 
 /**
- * Reads /sys/kernel/slab once: about half the entries are symlinks to merged caches, so the names
- * are grouped by target. This does not change while the kernel runs except on module load, so it
- * is read at start and refreshed rarely, never every tick.
+ * Reads /sys/kernel/slab: about half the entries are symlinks to merged caches, so the names are
+ * grouped by target. This does not change while the kernel runs except on module load, so it is
+ * read at start and refreshed rarely, never every tick.
+ *
+ * With `previous` (the last read), reclaim_account is read only for caches that are new since:
+ * it shows SLAB_RECLAIM_ACCOUNT, a flag fixed when the cache is created (the file is read-only
+ * since Linux 5.9). A merged cache's `:` directory name spells its flags ('a' is this one) and
+ * size, so the same name is the same answer. A named directory can be a cache destroyed and
+ * created again under its name (a module reloaded) with other flags: kernfs gives the new
+ * directory a new inode number, so those are compared, and re-read when the number differs or
+ * cannot be had.
  */
-export function readSlabTopology(files: Files): Result<SlabTopology> {
+export function readSlabTopology(files: Files, previous?: SlabTopology): Result<SlabTopology> {
 	const root = files.sys('kernel/slab');
-	const entries = files.listDir(root);
+	const entries = files.listDirTyped(root);
 	if (!entries.ok) return entries;
 	const namesByDir = new Map<string, string[]>();
 	const dirByName = new Map<string, string>();
-	for (const name of entries.value) {
-		const link = files.readLink(`${root}/${name}`);
-		const dir = link.ok ? link.value.split('/').pop()! : name;
+	for (const entry of entries.value) {
+		const {name} = entry;
+		// Only the aliases are links: a readlink of each directory fails (EINVAL), and a thrown error costs.
+		const link = entry.isDirectory() ? null : files.readLink(`${root}/${name}`);
+		const dir = link?.ok ? link.value.split('/').pop()! : name;
 		dirByName.set(name, dir);
 		const names = namesByDir.get(dir) ?? [];
 		if (!name.startsWith(':')) names.push(name);
 		namesByDir.set(dir, names);
 	}
 	const reclaimable = new Map<string, boolean>();
+	const inodeByDir = new Map<string, number>();
 	for (const dir of namesByDir.keys()) {
-		const text = files.readText(`${root}/${dir}/reclaim_account`, 64);
-		if (text.ok) reclaimable.set(dir, firstInteger(text.value) === 1);
+		const known = previous?.reclaimable.get(dir);
+		if (dir.startsWith(':')) {
+			if (known !== undefined) reclaimable.set(dir, known);
+			else readReclaim(files, root, dir, reclaimable);
+			continue;
+		}
+		// Taken before the read: a directory recreated in between leaves an old number, so the next refresh reads again.
+		const inode = files.inode(`${root}/${dir}`);
+		if (inode.ok && known !== undefined && previous!.inodeByDir.get(dir) === inode.value) reclaimable.set(dir, known);
+		else if (!readReclaim(files, root, dir, reclaimable)) continue;
+		if (inode.ok) inodeByDir.set(dir, inode.value);
 	}
-	return ok({namesByDir, dirByName, reclaimable});
+	return ok({namesByDir, dirByName, reclaimable, inodeByDir});
+}
+
+/** Reads one directory's reclaim_account into reclaimable; false when it could not be read. */
+function readReclaim(files: Files, root: string, dir: string, reclaimable: Map<string, boolean>): boolean {
+	const text = files.readText(`${root}/${dir}/reclaim_account`, 64);
+	if (text.ok) reclaimable.set(dir, firstInteger(text.value) === 1);
+	return text.ok;
 }
 
 /** Fills aliases (the other users of a merged cache) and reclaimability from sysfs topology. */
 export function annotateSlabs(slabs: SlabSample[], topology: SlabTopology): SlabSample[] {
 	let memo = annotations.get(topology);
-	if (!memo) annotations.set(topology, (memo = {byName: new Map(), lastRows: [], lastAnnotated: []}));
+	if (!memo) annotations.set(topology, (memo = {byName: new Map(), lastRows: [], lastAnnotated: [], unknown: []}));
 	const {byName, lastRows, lastAnnotated} = memo;
 	memo.lastRows = slabs;
 	return (memo.lastAnnotated = slabs.map((slab, i) => {
@@ -192,6 +221,7 @@ export function annotateSlabs(slabs: SlabSample[], topology: SlabTopology): Slab
 		let known = byName.get(slab.name);
 		if (known === undefined) {
 			const dir = topology.dirByName.get(slab.name);
+			if (dir === undefined) memo.unknown.push(slab.name);
 			const note = dir === undefined ? null : {aliases: (topology.namesByDir.get(dir) ?? []).filter(n => n !== slab.name).sort(), reclaimable: topology.reclaimable.get(dir) ?? null};
 			byName.set(slab.name, (known = {note, row: null, annotated: slab}));
 		}
@@ -204,9 +234,17 @@ export function annotateSlabs(slabs: SlabSample[], topology: SlabTopology): Slab
 }
 
 /**
+ * The cache names annotateSlabs was given that this topology does not know, in the order met: a
+ * cache created since the topology was read (a module loaded), or one sysfs never listed.
+ */
+export function unknownSlabNames(topology: SlabTopology): readonly string[] {
+	return annotations.get(topology)?.unknown ?? [];
+}
+
+/**
  * Per topology, by cache name: aliases and reclaimable flag, worked out once, and the last row
- * annotated (a row parseSlabinfo reused from the last tick comes back as it was); and the last
- * call's rows and results by place.
+ * annotated (a row parseSlabinfo reused from the last tick comes back as it was); the last
+ * call's rows and results by place; the names not in the topology.
  */
 const annotations = new WeakMap<
 	SlabTopology,
@@ -214,6 +252,7 @@ const annotations = new WeakMap<
 		byName: Map<string, {note: Pick<SlabSample, 'aliases' | 'reclaimable'> | null; row: SlabSample | null; annotated: SlabSample}>;
 		lastRows: readonly SlabSample[];
 		lastAnnotated: readonly SlabSample[];
+		unknown: string[];
 	}
 >();
 

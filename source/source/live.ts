@@ -9,7 +9,7 @@ import {fail, ok, type Reason, type Result} from '../probe/result.js';
 import type {DrillReading, DrillTarget, HostFacts, KernelStat, ProcessSample, Sample, SelfFacts, SlabSample} from '../probe/sample.js';
 import {readSlabDetail} from '../probe/slabDetail.js';
 import {readSmaps, type SmapsReading} from '../probe/smaps.js';
-import {annotateSlabs, readSlabsFromSysfs, readSlabTopology, SlabinfoReader, type SlabTopology} from '../probe/slab.js';
+import {annotateSlabs, readSlabsFromSysfs, readSlabTopology, SlabinfoReader, unknownSlabNames, type SlabTopology} from '../probe/slab.js';
 import {parseLoadavgThreads, parsePressure, parseStat, parseVmstatBytes} from '../probe/vmstat.js';
 
 /** Where Samples come from: the live machine, or a recording being replayed. */
@@ -45,6 +45,8 @@ export interface LiveOptions {
 }
 
 const TOPOLOGY_REFRESH_MS = 60_000;
+/** A cache slabinfo shows and the topology does not know brings the refresh forward, but not sooner than this after the last. */
+const TOPOLOGY_EARLY_MS = 5_000;
 /** Cgroups change slowly and cost 2-5 reads each: walk them at most this often by default. */
 const CGROUP_EVERY_MS = 5_000;
 /** A smaps read longer than this is worth saying (30,000 mappings take ~130 ms here). */
@@ -80,6 +82,8 @@ export class LiveSource implements Source {
 	private slabinfoReason: Reason | null = null;
 	private topology: Result<SlabTopology> | null = null;
 	private topologyReadAt = 0;
+	/** Names slabinfo showed that were unknown to the topology when they last brought a refresh forward: still unknown after it, they do not again. */
+	private slabNamesUnplaced: ReadonlySet<string> = new Set();
 	private readonly cgroupMemo: CgroupMemo = {};
 	private cgroupsReadAt = -Infinity;
 	private lastCgroups: Pick<Sample, 'cgroups' | 'cgroupMode'> & {reason: 'ok' | Reason} = {cgroups: null, cgroupMode: null, reason: 'ENOENT'};
@@ -266,11 +270,21 @@ export class LiveSource implements Source {
 
 	private slabTopology(): Result<SlabTopology> {
 		const now = this.options.monotonic();
-		if (!this.topology || now - this.topologyReadAt > TOPOLOGY_REFRESH_MS) {
-			this.topology = readSlabTopology(this.files);
+		if (!this.topology || now - this.topologyReadAt > TOPOLOGY_REFRESH_MS || this.slabCacheAppeared(now)) {
+			// The last read's reclaim flags stand for the caches it already knew: only new ones are read.
+			this.topology = readSlabTopology(this.files, this.topology?.ok ? this.topology.value : undefined);
 			this.topologyReadAt = now;
 		}
 		return this.topology;
+	}
+
+	/** slabinfo named a cache the topology has not placed (a module loaded since it was read) and that has not already brought a refresh forward. */
+	private slabCacheAppeared(now: number): boolean {
+		if (!this.topology?.ok || now - this.topologyReadAt < TOPOLOGY_EARLY_MS) return false;
+		const unknown = unknownSlabNames(this.topology.value);
+		if (unknown.every(name => this.slabNamesUnplaced.has(name))) return false;
+		this.slabNamesUnplaced = new Set(unknown);
+		return true;
 	}
 
 	private readSlabs(): Result<SlabSample[]> {

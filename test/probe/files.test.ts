@@ -5,6 +5,7 @@ import {join} from 'node:path';
 import {test} from 'node:test';
 import {Files, KeptPath} from '../../source/probe/files.js';
 import {fail} from '../../source/probe/result.js';
+import {fixturePath, realFiles} from '../helpers/fixtures.js';
 
 const openFds = () => readdirSync('/proc/self/fd').length;
 
@@ -120,4 +121,24 @@ test('KeptPath: one descriptor re-read, bytes to parse past the shared buffer, r
 	} finally {
 		rmSync(dir, {recursive: true, force: true});
 	}
+});
+
+test('listDirTyped tells links from directories; inode numbers a path; both go through deny and never throw', () => {
+	const slab = fixturePath('sys-real', 'kernel/slab');
+	const listed = realFiles().listDirTyped(slab);
+	assert.ok(listed.ok);
+	const links = listed.value.filter(entry => entry.isSymbolicLink()).map(entry => entry.name);
+	const dirs = listed.value.filter(entry => entry.isDirectory()).map(entry => entry.name);
+	assert.equal(links.length + dirs.length, listed.value.length);
+	assert.deepEqual(dirs.sort(), [':0000064', ':A-0000192', 'dentry', 'inode_cache', 'kmalloc-64']);
+	assert.ok(links.includes('cred') && links.includes('iommu_iova'));
+	const inode = realFiles().inode(join(slab, 'dentry'));
+	assert.ok(inode.ok && inode.value > 0);
+	assert.notEqual(inode.value, (realFiles().inode(join(slab, 'inode_cache')) as {value: number}).value);
+	const denied = realFiles({deny: path => (path.endsWith('/slab') || path.endsWith('/dentry') ? 'EACCES' : undefined)});
+	assert.deepEqual(denied.listDirTyped(slab), fail('EACCES', slab));
+	assert.deepEqual(denied.inode(join(slab, 'dentry')), fail('EACCES', join(slab, 'dentry')));
+	const missing = realFiles().listDirTyped(fixturePath('no-such-dir'));
+	assert.ok(!missing.ok && missing.reason === 'ENOENT');
+	assert.ok(!realFiles().inode(fixturePath('no-such-dir')).ok);
 });

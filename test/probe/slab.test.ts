@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
-import {readFileSync} from 'node:fs';
+import {cpSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync} from 'node:fs';
+import {join} from 'node:path';
 import {test} from 'node:test';
 import fc from 'fast-check';
-import {annotateSlabs, firstInteger, parseSlabinfo, readSlabsFromSysfs, readSlabTopology, SlabinfoReader} from '../../source/probe/slab.js';
-import {fixturePath, realFiles} from '../helpers/fixtures.js';
+import {annotateSlabs, firstInteger, parseSlabinfo, readSlabsFromSysfs, readSlabTopology, SlabinfoReader, unknownSlabNames} from '../../source/probe/slab.js';
+import {copyFixture, fixturePath, realFiles} from '../helpers/fixtures.js';
 
 const slabinfo = readFileSync(fixturePath('proc-real', 'slabinfo'), 'utf8');
 const PAGE = 4096;
@@ -197,4 +198,115 @@ test('property: SlabinfoReader, tick after tick, gives what parseSlabinfo gives 
 	assert.ok(first.ok && again.ok);
 	const reused = again.value.slabs.filter(s => first.value.slabs.includes(s)).length;
 	assert.equal(reused, first.value.slabs.length - 1, 'every unchanged row is the same object');
+});
+
+/** A Files on a private copy of sys-real that records every path it is asked for. */
+function watchedSysCopy() {
+	const copy = copyFixture('sys-real');
+	const asked: string[] = [];
+	const files = realFiles({sysRoot: copy.root, deny: path => void asked.push(path)});
+	return {files, asked, slab: join(copy.root, 'kernel/slab'), remove: copy.remove};
+}
+
+const links = ['cred', 'pid', ...merged64];
+const namedDirs = ['dentry', 'inode_cache', 'kmalloc-64'];
+
+test('topology: links told from directories by the listing, so only links are readlinked and only named directories statted', () => {
+	const {files, asked, slab, remove} = watchedSysCopy();
+	try {
+		const topology = readSlabTopology(files);
+		assert.ok(topology.ok);
+		const atTop = asked.filter(path => path.startsWith(`${slab}/`) && !path.slice(slab.length + 1).includes('/')).map(path => path.slice(slab.length + 1));
+		assert.deepEqual(atTop.sort(), [...links, ...namedDirs].sort(), 'one call each: readlink of a link, stat of a named directory, none for `:` directories');
+		assert.equal(asked.filter(path => path.endsWith('/reclaim_account')).length, 5, 'first read: every cache');
+	} finally {
+		remove();
+	}
+});
+
+test('topology refresh: reclaim_account read only for caches new since the last read, the same topology found', () => {
+	const {files, asked, slab, remove} = watchedSysCopy();
+	try {
+		const first = readSlabTopology(files);
+		assert.ok(first.ok);
+		asked.length = 0;
+		const again = readSlabTopology(files, first.value);
+		assert.ok(again.ok);
+		assert.deepEqual(asked.filter(path => path.endsWith('/reclaim_account')), [], 'nothing new: no reclaim_account read');
+		assert.deepEqual(again.value, first.value);
+		const fresh = readSlabTopology(files);
+		assert.ok(fresh.ok);
+		assert.deepEqual(again.value, fresh.value, 'a refresh finds what a first read finds');
+
+		// A module loaded: a new merged cache with an alias, and a new named cache.
+		cpSync(join(slab, ':0000064'), join(slab, ':a-0000104'), {recursive: true});
+		writeFileSync(join(slab, ':a-0000104/reclaim_account'), '1\n');
+		symlinkSync(':a-0000104', join(slab, 'ext4_groupinfo_1k'));
+		cpSync(join(slab, 'dentry'), join(slab, 'xfs_inode'), {recursive: true});
+		asked.length = 0;
+		const loaded = readSlabTopology(files, again.value);
+		assert.ok(loaded.ok);
+		assert.deepEqual(asked.filter(path => path.endsWith('/reclaim_account')).sort(), [join(slab, ':a-0000104/reclaim_account'), join(slab, 'xfs_inode/reclaim_account')]);
+		assert.equal(loaded.value.reclaimable.get(':a-0000104'), true);
+		assert.equal(loaded.value.reclaimable.get('xfs_inode'), true);
+		assert.equal(loaded.value.dirByName.get('ext4_groupinfo_1k'), ':a-0000104');
+		const loadedFresh = readSlabTopology(files);
+		assert.ok(loadedFresh.ok);
+		assert.deepEqual(loaded.value, loadedFresh.value);
+	} finally {
+		remove();
+	}
+});
+
+test('topology refresh: a named cache destroyed and created again (a new directory) is read again; one unreadable last time too', () => {
+	const {files, asked, slab, remove} = watchedSysCopy();
+	try {
+		const first = readSlabTopology(files);
+		assert.ok(first.ok);
+		assert.equal(first.value.reclaimable.get('dentry'), true);
+		// The new directory is made before the old one goes, so it cannot get the old inode number back.
+		cpSync(join(slab, 'dentry'), join(slab, 'dentry.new'), {recursive: true});
+		writeFileSync(join(slab, 'dentry.new/reclaim_account'), '0\n');
+		renameSync(join(slab, 'dentry'), join(slab, 'dentry.old'));
+		renameSync(join(slab, 'dentry.new'), join(slab, 'dentry'));
+		rmSync(join(slab, 'dentry.old'), {recursive: true});
+		asked.length = 0;
+		const recreated = readSlabTopology(files, first.value);
+		assert.ok(recreated.ok);
+		assert.deepEqual(asked.filter(path => path.endsWith('/reclaim_account')), [join(slab, 'dentry/reclaim_account')]);
+		assert.equal(recreated.value.reclaimable.get('dentry'), false);
+
+		const denied = readSlabTopology(realFiles({sysRoot: join(slab, '../..'), deny: path => (path.endsWith('inode_cache/reclaim_account') || path.endsWith(':0000064/reclaim_account') ? 'EACCES' : undefined)}));
+		assert.ok(denied.ok);
+		assert.equal(denied.value.reclaimable.has('inode_cache'), false);
+		assert.equal(denied.value.reclaimable.has(':0000064'), false);
+		asked.length = 0;
+		const later = readSlabTopology(files, denied.value);
+		assert.ok(later.ok);
+		assert.deepEqual(asked.filter(path => path.endsWith('/reclaim_account')).sort(), [join(slab, ':0000064/reclaim_account'), join(slab, 'inode_cache/reclaim_account')], 'unknown last time: read again');
+		assert.equal(later.value.reclaimable.get('inode_cache'), true);
+		assert.equal(later.value.reclaimable.get(':0000064'), false);
+
+		// No inode number to compare (stat denied): read again rather than trust the name.
+		asked.length = 0;
+		const noStat = readSlabTopology(realFiles({sysRoot: join(slab, '../..'), deny: path => (path === join(slab, 'kmalloc-64') ? 'EACCES' : void asked.push(path))}), later.value);
+		assert.ok(noStat.ok);
+		assert.deepEqual(asked.filter(path => path.endsWith('/reclaim_account')), [join(slab, 'kmalloc-64/reclaim_account')]);
+		assert.equal(noStat.value.reclaimable.get('kmalloc-64'), false);
+	} finally {
+		remove();
+	}
+});
+
+test('annotateSlabs: the names the topology does not place are listed once each, for an early refresh', () => {
+	const parsed = parseSlabinfo(slabinfo, PAGE);
+	const topology = readSlabTopology(realFiles());
+	assert.ok(parsed.ok && topology.ok);
+	assert.deepEqual(unknownSlabNames(topology.value), []);
+	annotateSlabs(parsed.value.slabs, topology.value);
+	annotateSlabs(parsed.value.slabs, topology.value);
+	const unknown = unknownSlabNames(topology.value);
+	const placed = new Set(topology.value.dirByName.keys());
+	assert.deepEqual(unknown, parsed.value.slabs.map(s => s.name).filter(name => !placed.has(name)));
+	assert.ok(unknown.includes('vm_area_struct') && !unknown.includes('dentry'));
 });

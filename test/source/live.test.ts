@@ -1,14 +1,15 @@
 import assert from 'node:assert/strict';
 import {spawn, spawnSync} from 'node:child_process';
 import {once} from 'node:events';
-import {readdirSync, readFileSync} from 'node:fs';
+import {appendFileSync, cpSync, readdirSync, readFileSync, writeFileSync} from 'node:fs';
+import {join} from 'node:path';
 import {test} from 'node:test';
 import {toJsonReport} from '../../source/batch/json.js';
 import {toTextReport} from '../../source/batch/text.js';
 import {Files} from '../../source/probe/files.js';
 import {LiveSource} from '../../source/source/live.js';
 import {Store} from '../../source/store/store.js';
-import {capturedPids, realFiles, realRoots} from '../helpers/fixtures.js';
+import {capturedPids, copyFixture, realFiles, realRoots} from '../helpers/fixtures.js';
 
 const clocks = () => {
 	let t = 0;
@@ -63,6 +64,51 @@ test('slabinfo unreadable (EACCES): slabs come from /sys/kernel/slab, merged cac
 		assert.equal(second.slabs!.find(s => s.name === 'dmaengine-unmap-2')!.aliases.length, 6);
 	} finally {
 		source.close();
+	}
+});
+
+test('a cache slabinfo shows and the slab topology does not know brings its refresh forward, once', () => {
+	const proc = copyFixture('proc-real');
+	const sys = copyFixture('sys-real');
+	const slab = join(sys.root, 'kernel/slab');
+	let walks = 0;
+	let t = 0;
+	const files = realFiles({procRoot: proc.root, sysRoot: sys.root, deny: path => void (path === slab && walks++)});
+	const source = new LiveSource({files, now: () => 1_800_000_000_000 + t, monotonic: () => t});
+	const tickAt = (ms: number) => {
+		t = ms;
+		return source.next();
+	};
+	try {
+		tickAt(0);
+		assert.equal(walks, 0, 'not before the first frame');
+		tickAt(1000);
+		assert.equal(walks, 1);
+		// The fixture's sysfs holds 14 of slabinfo's 235 names: the rest bring one early refresh, 5 s on, and no more.
+		for (let ms = 2000; ms <= 5000; ms += 1000) tickAt(ms);
+		assert.equal(walks, 1, 'not sooner than 5 s after the last');
+		tickAt(6000);
+		assert.equal(walks, 2);
+		for (let ms = 7000; ms <= 20_000; ms += 1000) tickAt(ms);
+		assert.equal(walks, 2, 'names still unknown after a refresh do not bring another');
+
+		// A module loads: its cache appears in sysfs and in slabinfo.
+		cpSync(join(slab, 'dentry'), join(slab, 'zz_module_cache'), {recursive: true});
+		writeFileSync(join(slab, 'zz_module_cache/reclaim_account'), '0\n');
+		appendFileSync(join(proc.root, 'slabinfo'), 'zz_module_cache         50     50    320   25    2 : tunables    0    0    0 : slabdata      2      2      0\n');
+		const seen = tickAt(21_000);
+		assert.equal(seen.slabs!.find(s => s.name === 'zz_module_cache')!.reclaimable, null, 'not known yet');
+		const placed = tickAt(22_000);
+		assert.equal(walks, 3);
+		assert.equal(placed.slabs!.find(s => s.name === 'zz_module_cache')!.reclaimable, false);
+		for (let ms = 23_000; ms <= 82_000; ms += 1000) tickAt(ms);
+		assert.equal(walks, 3);
+		tickAt(83_000);
+		assert.equal(walks, 4, 'the regular refresh, over 60 s after the last');
+	} finally {
+		source.close();
+		proc.remove();
+		sys.remove();
 	}
 });
 
