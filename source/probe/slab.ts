@@ -174,8 +174,10 @@ export function readSlabTopology(files: Files, previous?: SlabTopology): Result<
 	if (!entries.ok) return entries;
 	const namesByDir = new Map<string, string[]>();
 	const dirByName = new Map<string, string>();
+	const listed = new Set<string>();
 	for (const entry of entries.value) {
 		const {name} = entry;
+		if (entry.isDirectory()) listed.add(name);
 		// Only the aliases are links: a readlink of each directory fails (EINVAL), and a thrown error costs.
 		const link = entry.isDirectory() ? null : files.readLink(`${root}/${name}`);
 		const dir = link?.ok ? link.value.split('/').pop()! : name;
@@ -189,7 +191,8 @@ export function readSlabTopology(files: Files, previous?: SlabTopology): Result<
 	for (const dir of namesByDir.keys()) {
 		const known = previous?.reclaimable.get(dir);
 		if (dir.startsWith(':')) {
-			if (known !== undefined) reclaimable.set(dir, known);
+			// SLUB leaves an alias's link behind when its merged cache is destroyed: a target no longer listed is read (and fails).
+			if (known !== undefined && listed.has(dir)) reclaimable.set(dir, known);
 			else readReclaim(files, root, dir, reclaimable);
 			continue;
 		}

@@ -310,3 +310,21 @@ test('annotateSlabs: the names the topology does not place are listed once each,
 	assert.deepEqual(unknown, parsed.value.slabs.map(s => s.name).filter(name => !placed.has(name)));
 	assert.ok(unknown.includes('vm_area_struct') && !unknown.includes('dentry'));
 });
+
+test('topology refresh: a merged cache destroyed leaves its aliases\' links dangling (SLUB does), and its flag is not carried over', () => {
+	const {files, slab, remove} = watchedSysCopy();
+	try {
+		const first = readSlabTopology(files);
+		assert.ok(first.ok);
+		assert.equal(first.value.reclaimable.get(':A-0000192'), false);
+		rmSync(join(slab, ':A-0000192'), {recursive: true});
+		const refreshed = readSlabTopology(files, first.value);
+		const fresh = readSlabTopology(files);
+		assert.ok(refreshed.ok && fresh.ok);
+		assert.equal(refreshed.value.dirByName.get('cred'), ':A-0000192', 'the link still names it, as before');
+		assert.equal(refreshed.value.reclaimable.has(':A-0000192'), false, 'unknown, as a first read says');
+		assert.deepEqual(refreshed.value, fresh.value);
+	} finally {
+		remove();
+	}
+});
