@@ -257,7 +257,7 @@ export function App({store, mode = 'LIVE', status, initialTarget, kmem, replay, 
 				setSlabSort('objs');
 				return;
 			case 'filter':
-				setEditing(true);
+				setEditingFilter(true);
 				return;
 			case 'freeze':
 				store.setFrozen(!snapshot.frozen);
@@ -283,23 +283,35 @@ export function App({store, mode = 'LIVE', status, initialTarget, kmem, replay, 
 		}
 	};
 
-	// Ink re-subscribes a changed handler only when effects flush, which can lag behind renders;
-	// a stable handler that calls the newest closure never acts on stale state.
+	// A key acts on the state the keys before it left. React draws a key's changes some time after
+	// the key (a busy box: tens of ms), and keys typed faster than that ("G⏎", "/nginx⏎", a paste,
+	// key repeat) would otherwise act on the frame before: Enter opening the row above the one the
+	// sort just put first. So keys wait in a queue, and the next is handled only once the commit of
+	// the one before is done (its turn number is on screen); the handler is the newest render's.
 	const onKey = useRef<(input: string, key: Key) => void>(() => {});
-	// Keys typed faster than a frame arrive as one chunk ("/nginx⏎"): read it key by key, with
-	// the filter-editing flag in a ref so a '/' early in the chunk routes the rest to the filter.
-	const editing = useRef(editingFilter);
-	editing.current = editingFilter;
-	const setEditing = (value: boolean) => {
-		editing.current = value;
-		setEditingFilter(value);
-	};
+	const keys = useRef({queue: [] as Array<[string, Key]>, turn: 0, busy: false});
+	const [keyTurn, setKeyTurn] = useState(0);
+	const nextKey = useCallback(() => {
+		const k = keys.current;
+		const next = k.queue.shift();
+		if (!next) return;
+		k.busy = true;
+		// Committed in the same batch as the key's own changes: a key that changes nothing still ends its turn.
+		setKeyTurn(++k.turn);
+		onKey.current(next[0], next[1]);
+	}, []);
+	useEffect(() => {
+		const k = keys.current;
+		if (!k.busy || keyTurn !== k.turn) return;
+		k.busy = false;
+		nextKey();
+	}, [keyTurn, nextKey]);
 	const handleKey = (input: string, key: Key) => {
 		const name = keyName(input, key);
-		if (editing.current) {
-			if (name === 'return') setEditing(false);
+		if (editingFilter) {
+			if (name === 'return') setEditingFilter(false);
 			else if (name === 'escape') {
-				setEditing(false);
+				setEditingFilter(false);
 				setFilters(f => ({...f, [filterOf]: ''}));
 			} else if (name === 'backspace') setFilters(f => ({...f, [filterOf]: f[filterOf].slice(0, -1)}));
 			else if (name === 'ctrl+c') quit();
@@ -312,14 +324,20 @@ export function App({store, mode = 'LIVE', status, initialTarget, kmem, replay, 
 		const binding = bindingFor(name, scopes);
 		if (binding) perform(binding.action);
 	};
-	onKey.current = (input, key) => {
-		if (input.length > 1 && !input.includes('\u001B') && !key.ctrl && !key.meta) {
-			for (const char of input) handleKey(char === '\r' ? '' : char, {...key, return: char === '\r', tab: char === '\t'});
-		} else {
-			handleKey(input, key);
-		}
-	};
-	const stableOnKey = useCallback((input: string, key: Key) => onKey.current(input, key), []);
+	onKey.current = handleKey;
+	const stableOnKey = useCallback(
+		(input: string, key: Key) => {
+			const {queue, busy} = keys.current;
+			// Ink hands keys typed faster than it reads them over as one chunk: split it key by key.
+			if (input.length > 1 && !input.includes('\u001B') && !key.ctrl && !key.meta) {
+				for (const char of input) queue.push([char === '\r' ? '' : char, {...key, return: char === '\r', tab: char === '\t'}]);
+			} else {
+				queue.push([input, key]);
+			}
+			if (!busy) nextKey();
+		},
+		[nextKey],
+	);
 	// Ink reports stdin.isTTY as is: undefined (not false) for a pipe, which useInput would treat as active.
 	useInput(stableOnKey, {isActive: isRawModeSupported === true});
 

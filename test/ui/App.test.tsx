@@ -87,6 +87,18 @@ test('Tab moves focus to slab caches; Enter there opens the slab cache', async (
 	await eventually(() => assert.match(lastFrame()!, /slab cache kmalloc-64\s+\(merged with eventpoll_pwq\)/));
 });
 
+test('keys typed faster than a frame act in order: G then Enter opens the row the growth sort put first', async () => {
+	for (const type of [(stdin: {write: (data: string) => void}) => stdin.write('G\r'), (stdin: {write: (data: string) => void}) => (stdin.write('G'), stdin.write(KEYS.enter))]) {
+		const {lastFrame, stdin, unmount} = mount(storeWith(6));
+		stdin.write(KEYS.tab);
+		await eventually(() => assert.match(lastFrame()!, /▶ Slab caches/));
+		// One chunk, and two writes with no frame between them: both must drill the fastest-growing cache.
+		type(stdin);
+		await eventually(() => assert.match(lastFrame()!, /slab cache kmalloc-64\s+\(merged with eventpoll_pwq\)/));
+		unmount();
+	}
+});
+
 test('/ filters the focused table by name; Esc clears it', async () => {
 	const {lastFrame, stdin} = mount(storeWith(6));
 	stdin.write('/');

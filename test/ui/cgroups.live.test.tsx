@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import {setTimeout as sleep} from 'node:timers/promises';
 import {after, describe, it} from 'node:test';
 import {cleanup, render} from 'ink-testing-library';
+import {eventually} from '../helpers/eventually.js';
 import {LiveSource} from '../../source/source/live.js';
 import {Store} from '../../source/store/store.js';
 import {App} from '../../source/ui/App.js';
@@ -57,19 +58,21 @@ describe('a leaking process in a limited cgroup, seen through LiveSource, Store 
 				</ThemeContext.Provider>,
 			);
 			stdin.write('g');
-			await sleep(100);
+			// Keys are handled one frame after another: wait for what each step shows, not a fixed pause.
+			await eventually(() => assert.match(lastFrame()!, /▶ Memory cgroups/), 10_000);
 			stdin.write('/');
 			for (const char of name) stdin.write(char);
 			stdin.write('\r');
-			await sleep(100);
-			const frame = lastFrame()!;
-			const line = frame.split('\n').find(l => l.startsWith(path));
-			assert.ok(line, frame);
+			let line: string | undefined;
+			await eventually(() => {
+				assert.doesNotMatch(lastFrame()!, /filter: \S*▏/);
+				line = lastFrame()!.split('\n').find(l => l.startsWith(path));
+				assert.ok(line, lastFrame()!);
+			}, 10_000);
 			// USAGE, LIMIT 256M, %LIM, … GROWTH +N/m
-			assert.match(line, /\s\d+(\.\d+)?M\s+256M\s+\d+\s.*\+\d+(\.\d+)?[MG]\/m$/);
+			assert.match(line!, /\s\d+(\.\d+)?M\s+256M\s+\d+\s.*\+\d+(\.\d+)?[MG]\/m$/);
 			stdin.write('\r');
-			await sleep(100);
-			assert.match(lastFrame()!, new RegExp(`cgroup /${name}\\s+1 process\\s`));
+			await eventually(() => assert.match(lastFrame()!, new RegExp(`cgroup /${name}\\s+1 process\\s`)), 10_000);
 			assert.match(lastFrame()!, new RegExp(`\\s${child.pid} root`));
 			assert.match(lastFrame()!, /limit 256M \(\d+%\)\s+growth \+/);
 		} finally {
