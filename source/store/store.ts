@@ -192,8 +192,6 @@ export class Store {
 	private timer: NodeJS.Timeout | null = null;
 	private selected = new Set<number>();
 	private drill: DrillHistory | null = null;
-	/** See boxedTimeMs. */
-	private sampleTimeMs: number | null = null;
 	/** A drill to resume with the first sample after a reset (its "opened" time is that sample's). */
 	private redrillAt: DrillTarget | null = null;
 
@@ -273,7 +271,7 @@ export class Store {
 			oomKills: nan(rates?.oomKills),
 		};
 		this.clock.advance(t);
-		for (const metric of SYSTEM_METRICS) this.system.get(metric)!.push(t, values[metric]);
+		for (const metric of SYSTEM_METRICS) this.system.get(metric)!.pushAtClock(values[metric]);
 		this.ingestProcesses(sample);
 		this.ingestSlabs(sample);
 		this.ingestCgroups(sample);
@@ -326,7 +324,7 @@ export class Store {
 	 */
 	reset(analyze?: (store: Store, snapshot: Snapshot) => Finding[]): void {
 		this.analyze = analyze ?? this.analyze;
-		this.clock = new Clock(this.clock.times.capacity);
+		this.clock = new Clock(this.clock.capacity);
 		for (const metric of SYSTEM_METRICS) this.system.set(metric, new Series(this.options.systemPoints, this.clock));
 		this.processes.clear();
 		this.processByPid.clear();
@@ -402,7 +400,6 @@ export class Store {
 	// The rare paths (a new process, processes gone) are methods of their own: the first time one
 	// is taken it deoptimises only its call, not the per-process loop V8 compiled without it.
 	private ingestProcesses(sample: Sample): void {
-		const t = this.boxedTimeMs(sample);
 		const stamp = this.ticks;
 		const capacity = this.options.detailPoints;
 		let present = 0;
@@ -416,27 +413,17 @@ export class Store {
 			history.rssBytes = p.rssBytes;
 			// A recording keeps only the processes that matter: one can drop out and come back.
 			history.exitedAtMs = null;
-			history.rss.push(t, p.rssBytes);
+			history.rss.pushAtClock(p.rssBytes);
 			// Detail files are read only for the processes that matter; absent readings leave gaps (and a
 			// series with a gap keeps its own times, before the clock forgets them).
-			if (p.anonBytes !== null) (history.anon ??= new Series(capacity, this.clock)).push(t, p.anonBytes);
+			if (p.anonBytes !== null) (history.anon ??= new Series(capacity, this.clock)).pushAtClock(p.anonBytes);
 			else history.anon?.unclock();
-			if (p.pssBytes !== null) (history.pss ??= new Series(capacity, this.clock)).push(t, p.pssBytes);
+			if (p.pssBytes !== null) (history.pss ??= new Series(capacity, this.clock)).pushAtClock(p.pssBytes);
 			else history.pss?.unclock();
-			if (p.fdCount !== null) (history.fds ??= new Series(capacity, this.clock)).push(t, p.fdCount);
+			if (p.fdCount !== null) (history.fds ??= new Series(capacity, this.clock)).pushAtClock(p.fdCount);
 			else history.fds?.unclock();
 		}
 		if (this.processes.size !== present) this.retireProcesses(stamp, sample.timeMs);
-	}
-
-	/**
-	 * The sample's time for the loops that push it to every series. Read from a field that has held
-	 * null, V8 hands out its boxed number as it is; the sample's own (a double field) would be boxed
-	 * afresh for every push, ~16 bytes a process a tick.
-	 */
-	private boxedTimeMs(sample: Sample): number {
-		this.sampleTimeMs = sample.monoMs;
-		return this.sampleTimeMs;
 	}
 
 	/** The history of a process not found by its pid: known by its key (a recording), or new. */
@@ -499,7 +486,6 @@ export class Store {
 			}
 			return;
 		}
-		const t = this.boxedTimeMs(sample);
 		const stamp = this.ticks;
 		let present = 0;
 		for (let i = 0; i < sample.slabs.length; i++) {
@@ -512,8 +498,8 @@ export class Store {
 			if (history.seenTick !== stamp) present++;
 			history.seenTick = stamp;
 			history.latest = s;
-			history.size.push(t, s.sizeBytes);
-			history.objs.push(t, s.activeObjs);
+			history.size.pushAtClock(s.sizeBytes);
+			history.objs.pushAtClock(s.activeObjs);
 		}
 		if (this.slabs.size === present) return;
 		for (const [name, history] of this.slabs) if (history.seenTick !== stamp) this.slabs.delete(name);

@@ -1,5 +1,3 @@
-import {Ring} from './ring.js';
-
 /** One reading of a series: when (monotonic ms) and what. */
 export interface Point {
 	readonly tMs: number;
@@ -11,23 +9,34 @@ export interface Point {
  * RSS): five thousand processes need not each keep the same ninety times.
  */
 export class Clock {
-	readonly times: Ring;
+	/** A ring of the newest `capacity` times: the series read it directly, index by index (see Series.timeBase). */
+	readonly times: Float64Array;
+	/** Ring position of the oldest time kept, and how many are kept. */
+	start = 0;
+	count = 0;
 	/** Samples so far; the newest is sample number `ticks`. */
 	ticks = 0;
+	/** The time of the newest sample (NaN before the first). */
+	lastMs = Number.NaN;
 
-	constructor(capacity: number) {
-		this.times = new Ring(capacity);
+	constructor(readonly capacity: number) {
+		this.times = new Float64Array(capacity);
 	}
 
 	/** A new sample taken at tMs: push the series of this sample after this. */
 	advance(tMs: number): void {
-		this.times.push(tMs);
+		if (this.count < this.capacity) this.times[(this.start + this.count++) % this.capacity] = tMs;
+		else {
+			this.times[this.start] = tMs;
+			this.start = (this.start + 1) % this.capacity;
+		}
+		this.lastMs = tMs;
 		this.ticks++;
 	}
 
 	/** Time of sample number `tick`, which must be among the last `capacity` ones. */
 	timeOf(tick: number): number {
-		return this.times.at(this.times.length - 1 - (this.ticks - tick));
+		return this.times[(this.start + this.count - 1 - (this.ticks - tick)) % this.capacity]!;
 	}
 }
 
@@ -77,22 +86,36 @@ export class Series {
 	}
 
 	push(tMs: number, value: number | null): void {
+		const clock = this.clock;
+		this.put(tMs, value, clock !== null && clock.ticks > 0 && clock.lastMs === tMs);
+	}
+
+	/**
+	 * push at the clock's newest sample: the time is read from the clock, not passed (a double
+	 * passed to a call that is not inlined would be boxed afresh for every series pushed).
+	 */
+	pushAtClock(value: number | null): void {
+		this.put(0, value, true);
+	}
+
+	/** push; with onClock, tMs is not read (the clock's newest time is the point's). */
+	private put(tMs: number, value: number | null, onClock: boolean): void {
+		const clock = this.clock;
+		const t = onClock ? clock!.lastMs : tMs;
 		const v = value ?? Number.NaN;
-		if (this.count > 0 && tMs < this.lastTime) this.ordered = false;
-		this.lastTime = tMs;
-		const last = this.last();
+		if (this.count > 0 && t < this.lastTime) this.ordered = false;
+		this.lastTime = t;
+		const last = this.count === 0 ? Number.NaN : this.valueAt(this.count - 1);
 		this.run = !Number.isFinite(v) ? 0 : v === last ? Math.min(this.run + 1, this.capacity) : 1;
 		// A full cached tail of equal values is still right when one more equal value arrives.
 		if (this.tailCache && !(this.tailCache.length === this.tailLength && this.run > this.tailLength)) this.tailCache = null;
-		const clock = this.clock;
-		const onClock = clock !== null && clock.ticks > 0 && clock.times.last() === tMs;
-		const next = onClock && this.clockRun > 0 && this.lastTick === clock.ticks - 1;
+		const next = onClock && this.clockRun > 0 && this.lastTick === clock!.ticks - 1;
 		// A point off the clock (or after a gap) needs times of the series' own, the older ones first.
-		if (this.times === null && !(onClock && (next || this.count === 0))) this.times = this.count > 0 ? this.copyTimes() : new Float64Array(this.capacity);
+		if (this.times === null && !(onClock && (next || this.count === 0))) this.times = this.copyTimes();
 		this.clockRun = !onClock ? 0 : next ? Math.min(this.clockRun + 1, this.capacity) : 1;
-		if (onClock) this.lastTick = clock.ticks;
+		if (onClock) this.lastTick = clock!.ticks;
 		const at = this.count < this.capacity ? (this.start + this.count) % this.capacity : this.start;
-		if (this.times !== null) this.times[at] = tMs;
+		if (this.times !== null) this.times[at] = t;
 		if (this.values === null && this.count > 0 && !Object.is(v, this.flat)) this.values = new Float64Array(this.capacity).fill(this.flat);
 		if (this.values !== null) this.values[at] = v;
 		else this.flat = v;
@@ -123,7 +146,18 @@ export class Series {
 
 	/** Time of the i-th point from the oldest (0). */
 	timeAt(i: number): number {
-		return this.times !== null ? this.times[(this.start + i) % this.capacity]! : this.clock!.timeOf(this.lastTick - (this.count - 1 - i));
+		return this.times !== null ? this.times[(this.start + i) % this.capacity]! : this.clock!.times[(this.timeBase() + i) % this.clock!.capacity]!;
+	}
+
+	/**
+	 * Where the oldest point's time is in the ring that holds the times (the series' own or the
+	 * clock's): the loops that read times index that ring themselves, as a time returned by a call
+	 * that is not inlined is a boxed number, one per point read.
+	 */
+	private timeBase(): number {
+		if (this.times !== null) return this.start;
+		const clock = this.clock!;
+		return clock.start + clock.count - this.count - (clock.ticks - this.lastTick);
 	}
 
 	/** Value of the i-th point from the oldest (0). */
@@ -148,13 +182,19 @@ export class Series {
 	 */
 	slopePerMin(sinceMs: number, minSpanMs = 0): number | null {
 		const length = this.count;
+		if (length === 0) return null;
 		const from = this.ordered ? this.firstAtOrAfter(sinceMs) : 0;
+		const times = this.times ?? this.clock!.times;
+		const ring = this.times !== null ? this.capacity : this.clock!.capacity;
+		const base = this.timeBase();
 		if (this.ordered && this.run >= length - from) {
 			// Every value in the window is the same: flat, with no arithmetic over the points.
 			const n = length - from;
-			const span = n > 0 ? this.timeAt(length - 1) - this.timeAt(from) : 0;
+			const span = n > 0 ? times[(base + length - 1) % ring]! - times[(base + from) % ring]! : 0;
 			return n < 3 || span <= 0 || span < minSpanMs ? null : 0;
 		}
+		const values = this.values;
+		const flat = this.flat;
 		let n = 0;
 		let t0 = 0;
 		let v0 = 0;
@@ -165,8 +205,8 @@ export class Series {
 		let first = Infinity;
 		let last = -Infinity;
 		for (let i = from; i < length; i++) {
-			const tMs = this.timeAt(i);
-			const value = this.valueAt(i);
+			const tMs = times[(base + i) % ring]!;
+			const value = values !== null ? values[(this.start + i) % this.capacity]! : flat;
 			if (tMs < sinceMs || !Number.isFinite(value)) continue;
 			if (n === 0) {
 				t0 = tMs;
@@ -225,13 +265,17 @@ export class Series {
 
 	/** Index of the oldest point at or after tMs (length when none), for ordered times. */
 	private firstAtOrAfter(tMs: number): number {
+		if (this.count === 0) return 0;
+		const times = this.times ?? this.clock!.times;
+		const ring = this.times !== null ? this.capacity : this.clock!.capacity;
+		const base = this.timeBase();
 		// The usual case: the window reaches back past the oldest point kept.
-		if (this.count === 0 || this.timeAt(0) >= tMs) return 0;
+		if (times[base % ring]! >= tMs) return 0;
 		let lo = 0;
 		let hi = this.count;
 		while (lo < hi) {
 			const mid = (lo + hi) >> 1;
-			if (this.timeAt(mid) < tMs) lo = mid + 1;
+			if (times[(base + mid) % ring]! < tMs) lo = mid + 1;
 			else hi = mid;
 		}
 		return lo;
@@ -240,7 +284,10 @@ export class Series {
 	/** The points' times, read from the clock into a buffer of the series' own. */
 	private copyTimes(): Float64Array {
 		const times = new Float64Array(this.capacity);
-		for (let i = 0; i < this.count; i++) times[(this.start + i) % this.capacity] = this.timeAt(i);
+		if (this.count === 0) return times;
+		const clock = this.clock!;
+		const base = this.timeBase();
+		for (let i = 0; i < this.count; i++) times[(this.start + i) % this.capacity] = clock.times[(base + i) % clock.capacity]!;
 		return times;
 	}
 }

@@ -190,3 +190,77 @@ test('a clock keeps the times of its newest samples', () => {
 	assert.equal(clock.timeOf(4), 40);
 	assert.equal(clock.timeOf(2), 20);
 });
+
+/** Series.slopePerMin as it was before it read the times' ring itself: through timeAt, point by point. */
+function slopeByTimeAt(series: Series, sinceMs: number, minSpanMs: number): number | null {
+	let n = 0;
+	let t0 = 0;
+	let v0 = 0;
+	let sumT = 0;
+	let sumV = 0;
+	let sumTT = 0;
+	let sumTV = 0;
+	let first = Infinity;
+	let last = -Infinity;
+	for (let i = 0; i < series.length; i++) {
+		const tMs = series.timeAt(i);
+		const value = series.valueAt(i);
+		if (tMs < sinceMs || !Number.isFinite(value)) continue;
+		if (n === 0) {
+			t0 = tMs;
+			v0 = value;
+		}
+		const t = tMs - t0;
+		const v = value - v0;
+		n++;
+		sumT += t;
+		sumV += v;
+		sumTT += t * t;
+		sumTV += t * v;
+		first = Math.min(first, tMs);
+		last = Math.max(last, tMs);
+	}
+	if (n < 3 || last <= first || last - first < minSpanMs) return null;
+	const den = n * sumTT - sumT * sumT;
+	return den === 0 ? null : ((n * sumTV - sumT * sumV) / den) * 60_000;
+}
+
+test('property: pushAtClock is push at the clock\'s time, and the slope read from the rings is the one read point by point', () => {
+	const step = fc.record({
+		kind: fc.constantFrom('push', 'push', 'push', 'skip', 'off'),
+		dt: fc.integer({min: 0, max: 2000}),
+		value: fc.oneof(fc.constantFrom(5, 5, 5, 7, -0, 0), fc.integer({min: -9, max: 9}), fc.constant(Number.NaN), fc.constant(null)),
+	});
+	fc.assert(
+		fc.property(fc.integer({min: 1, max: 12}), fc.array(step, {maxLength: 80}), fc.integer({min: 0, max: 20_000}), fc.integer({min: 0, max: 4000}), (capacity, steps, back, minSpan) => {
+			const clock = new Clock(capacity + 3);
+			const atClock = new Series(capacity, clock);
+			const pushed = new Series(capacity, clock);
+			const own = new Series(capacity);
+			let t = 0;
+			for (const s of steps) {
+				t += s.dt;
+				clock.advance(t);
+				if (s.kind === 'skip') {
+					atClock.unclock();
+					pushed.unclock();
+				} else if (s.kind === 'off') {
+					atClock.push(t + 1, s.value);
+					pushed.push(t + 1, s.value);
+					own.push(t + 1, s.value);
+				} else {
+					atClock.pushAtClock(s.value);
+					pushed.push(t, s.value);
+					own.push(t, s.value);
+				}
+				assert.deepEqual(atClock.points(), own.points());
+				assert.deepEqual(pushed.points(), own.points());
+				for (const series of [atClock, pushed, own]) {
+					// A window that starts before, inside and after the points kept.
+					for (const since of [t - back, -Infinity, t + 1]) assert.equal(series.slopePerMin(since, minSpan), slopeByTimeAt(series, since, minSpan));
+				}
+			}
+		}),
+		{numRuns: 2000},
+	);
+});
