@@ -293,11 +293,9 @@ export class Store {
 	}
 
 	/** Histories of one process by key, for drill-down and verdicts; null once forgotten. */
-	processSeries(key: string): {rss: Point[]; anon: Point[]; pss: Point[]; fds: Point[]} | null {
+	processSeries(key: string): ProcessPoints | null {
 		const history = this.processes.get(key);
-		if (!history) return null;
-		const points = (series: Series | null) => series?.points() ?? [];
-		return {rss: history.rss.points(), anon: points(history.anon), pss: points(history.pss), fds: points(history.fds)};
+		return history ? new ProcessPoints(history) : null;
 	}
 
 	/** Usage over time of one cgroup, by path. */
@@ -704,5 +702,34 @@ function sortNearlySorted(histories: ProcessHistory[]): void {
 			histories.sort(byRssDescending);
 			return;
 		}
+	}
+}
+
+/**
+ * A process's points, each series read when first asked for: the fd rule reads only fds, the leak
+ * rule anon and PSS only for a process whose RSS grows. Read them in the tick they were asked for.
+ */
+export class ProcessPoints {
+	private rssPoints: Point[] | null = null;
+	private anonPoints: Point[] | null = null;
+	private pssPoints: Point[] | null = null;
+	private fdsPoints: Point[] | null = null;
+
+	constructor(private readonly history: ProcessHistory) {}
+
+	get rss(): Point[] {
+		return (this.rssPoints ??= this.history.rss.points());
+	}
+
+	get anon(): Point[] {
+		return (this.anonPoints ??= this.history.anon?.points() ?? []);
+	}
+
+	get pss(): Point[] {
+		return (this.pssPoints ??= this.history.pss?.points() ?? []);
+	}
+
+	get fds(): Point[] {
+		return (this.fdsPoints ??= this.history.fds?.points() ?? []);
 	}
 }
