@@ -144,16 +144,6 @@ export class Files {
 		return ok(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, total));
 	}
 
-	/** @internal KeptFile's read: a pread from 0, decoded without a copy when one read held it all. */
-	readTextFd(fd: number, maxBytes: number): Result<string> {
-		return this.parseFd(fd, decode, maxBytes);
-	}
-
-	/** @internal KeptFile's read of a seq_file of many records, decoded: see parseFdToEnd. */
-	readTextFdToEnd(fd: number, maxBytes: number): Result<string> {
-		return this.parseFdToEnd(fd, decode, maxBytes);
-	}
-
 	/** @internal KeptFile's single read from 0 into the shared buffer, handed to parse undecoded (read on past the buffer up to maxBytes). */
 	parseFd<T>(fd: number, parse: (bytes: Buffer, length: number) => T, maxBytes = CHUNK): Result<T> {
 		const want = Math.min(CHUNK, maxBytes);
@@ -228,14 +218,12 @@ export class KeptFile {
 	 * short first read is the whole file: one syscall, not two, and decoded straight from the shared buffer.
 	 */
 	read(maxBytes = 64 * 1024): Result<string> {
-		if (this.closed) return fail('ESRCH', this.path);
-		return this.files.readTextFd(this.fd, maxBytes);
+		return this.parse(decode, maxBytes);
 	}
 
 	/** The whole file again, for seq_files of many records, which come a page or so per read (vmstat, slabinfo). */
 	readToEnd(maxBytes = 4 * 1024 * 1024): Result<string> {
-		if (this.closed) return fail('ESRCH', this.path);
-		return this.files.readTextFdToEnd(this.fd, maxBytes);
+		return this.parseToEnd(decode, maxBytes);
 	}
 
 	/**
