@@ -49,6 +49,13 @@ const TOPOLOGY_REFRESH_MS = 60_000;
 const TOPOLOGY_EARLY_MS = 5_000;
 /** Cgroups change slowly and cost 2-5 reads each: walk them at most this often by default. */
 const CGROUP_EVERY_MS = 5_000;
+/**
+ * slabinfo is the dearest file of a tick (~0.7 ms of kernel time here: the kernel walks every cache's
+ * partial slabs with interrupts off), and a cache's size can only move with the slab total meminfo
+ * gives: while that stands still, the last reading stands, for this long at most (for the counts of
+ * objects, which move inside slabs already there).
+ */
+const SLABS_CARRY_MS = 5_000;
 /** A smaps read longer than this is worth saying (30,000 mappings take ~130 ms here). */
 const SLOW_SMAPS_MS = 100;
 /** An expensive smaps is re-read no more than this share of the time (its read takes the mmap lock). */
@@ -95,6 +102,8 @@ export class LiveSource implements Source {
 	private readonly meminfoNames = new LineNames();
 	private readonly vmstatNames = new LineNames();
 	private slabinfoRead = false;
+	/** The last slab reading that may stand for the next ticks, with meminfo's slab total and the time it was read at. */
+	private slabsCarried: {slabs: Result<SlabSample[]>; slabBytes: number; monoMs: number} | null = null;
 	/** Fork counter and thread count at the last tick. */
 	private countersKey: string | null = null;
 	private processesDeferred = false;
@@ -190,7 +199,7 @@ export class LiveSource implements Source {
 		});
 		sources.processes = scan.sources.processes;
 		sources.pss = scan.sources.pss;
-		const slabs = this.readSlabs();
+		const slabs = this.readSlabsWhenMoved(meminfo?.Slab ?? null, monoMs);
 		sources.slabs = slabs.ok ? 'ok' : slabs.reason;
 		// Cgroups wait with the processes: a memory.stat per cgroup, and the table is not on the first frame.
 		const cgroups = this.processesDeferred ? PENDING_CGROUPS : this.readCgroups(monoMs);
@@ -280,11 +289,29 @@ export class LiveSource implements Source {
 
 	/** slabinfo named a cache the topology has not placed (a module loaded since it was read) and that has not already brought a refresh forward. */
 	private slabCacheAppeared(now: number): boolean {
-		if (!this.topology?.ok || now - this.topologyReadAt < TOPOLOGY_EARLY_MS) return false;
-		const unknown = unknownSlabNames(this.topology.value);
-		if (unknown.every(name => this.slabNamesUnplaced.has(name))) return false;
-		this.slabNamesUnplaced = new Set(unknown);
+		if (!this.topology?.ok || now - this.topologyReadAt < TOPOLOGY_EARLY_MS || !this.slabNamesToPlace()) return false;
+		this.slabNamesUnplaced = new Set(unknownSlabNames(this.topology.value));
 		return true;
+	}
+
+	/** slabinfo named caches the topology does not know, and not all of them have brought a refresh forward yet. */
+	private slabNamesToPlace(): boolean {
+		return this.topology?.ok === true && unknownSlabNames(this.topology.value).some(name => !this.slabNamesUnplaced.has(name));
+	}
+
+	/**
+	 * The slab caches, or the last reading while meminfo's slab total has not moved since it (and for
+	 * SLABS_CARRY_MS at most). Not the first reading (no aliases yet, see readSlabs), not one that met
+	 * a cache to place, and not where lxcfs serves meminfo: its total is the container's, slabinfo the host's.
+	 */
+	private readSlabsWhenMoved(slabBytes: number | null, monoMs: number): Result<SlabSample[]> {
+		const last = this.slabsCarried;
+		if (last !== null && slabBytes === last.slabBytes && monoMs - last.monoMs < SLABS_CARRY_MS) return last.slabs;
+		const slabs = this.readSlabs();
+		// A cache the topology does not know yet is placed by the next reading (slabTopology).
+		const carry = slabs.ok && slabBytes !== null && this.topology?.ok === true && !this.slabNamesToPlace() && !this.self.container?.lxcfs;
+		this.slabsCarried = carry ? {slabs, slabBytes, monoMs} : null;
+		return slabs;
 	}
 
 	private readSlabs(): Result<SlabSample[]> {

@@ -9,7 +9,7 @@ import {toTextReport} from '../../source/batch/text.js';
 import {Files} from '../../source/probe/files.js';
 import {LiveSource} from '../../source/source/live.js';
 import {Store} from '../../source/store/store.js';
-import {capturedPids, copyFixture, realFiles, realRoots} from '../helpers/fixtures.js';
+import {capturedPids, copyFixture, fixturePath, realFiles, realRoots} from '../helpers/fixtures.js';
 
 const clocks = () => {
 	let t = 0;
@@ -96,15 +96,86 @@ test('a cache slabinfo shows and the slab topology does not know brings its refr
 		cpSync(join(slab, 'dentry'), join(slab, 'zz_module_cache'), {recursive: true});
 		writeFileSync(join(slab, 'zz_module_cache/reclaim_account'), '0\n');
 		appendFileSync(join(proc.root, 'slabinfo'), 'zz_module_cache         50     50    320   25    2 : tunables    0    0    0 : slabdata      2      2      0\n');
+		// Its two slabs of two pages move the kernel's slab total, as they would.
+		addSlabKib(proc.root, 16);
 		const seen = tickAt(21_000);
 		assert.equal(seen.slabs!.find(s => s.name === 'zz_module_cache')!.reclaimable, null, 'not known yet');
 		const placed = tickAt(22_000);
 		assert.equal(walks, 3);
 		assert.equal(placed.slabs!.find(s => s.name === 'zz_module_cache')!.reclaimable, false);
-		for (let ms = 23_000; ms <= 82_000; ms += 1000) tickAt(ms);
+		// The slab total stands from here, so slabinfo is read every 5 s (27 s, 32 s… 82 s, 87 s), and the
+		// topology with the first reading over 60 s after the last.
+		for (let ms = 23_000; ms <= 86_000; ms += 1000) tickAt(ms);
 		assert.equal(walks, 3);
-		tickAt(83_000);
+		tickAt(87_000);
 		assert.equal(walks, 4, 'the regular refresh, over 60 s after the last');
+	} finally {
+		source.close();
+		proc.remove();
+		sys.remove();
+	}
+});
+
+/** meminfo with its slab total (Slab and SUnreclaim) moved by `kib`. */
+function addSlabKib(procRoot: string, kib: number): void {
+	const path = join(procRoot, 'meminfo');
+	const moved = readFileSync(path, 'utf8').replace(/^(Slab|SUnreclaim):( +)(\d+) kB$/gm, (_line, name: string, gap: string, value: string) => `${name}:${gap}${Number(value) + kib} kB`);
+	writeFileSync(path, moved);
+}
+
+test('slabinfo is read again when the slab total in meminfo moves, and at least every 5 s while it stands', () => {
+	const proc = copyFixture('proc-real');
+	let t = 0;
+	const source = new LiveSource({files: realFiles({procRoot: proc.root}), now: () => 1_800_000_000_000 + t, monotonic: () => t});
+	const slabinfo = join(proc.root, 'slabinfo');
+	const dentryObjects = (count: number) => writeFileSync(slabinfo, readFileSync(slabinfo, 'utf8').replace(/^dentry( +)\d+/m, (_line, gap: string) => `dentry${gap}${count}`));
+	const dentryAt = (ms: number) => {
+		t = ms;
+		return source.next().slabs!.find(s => s.name === 'dentry')!.activeObjs;
+	};
+	try {
+		// The first reading has no slab topology, and the fixture's sysfs knows 14 of slabinfo's 235
+		// caches: every tick reads until the others have brought the topology's refresh forward (6 s).
+		for (let ms = 0; ms <= 6000; ms += 1000) {
+			dentryObjects(1000 + ms);
+			assert.equal(dentryAt(ms), 1000 + ms);
+		}
+		dentryObjects(1);
+		assert.equal(dentryAt(7000), 7000, 'the slab total stood still: the last reading stands');
+		assert.equal(dentryAt(10_999), 7000);
+		assert.equal(dentryAt(11_000), 1, 'read again 5 s after the last reading');
+		dentryObjects(2);
+		addSlabKib(proc.root, 4);
+		assert.equal(dentryAt(12_000), 2, 'the slab total moved: read at once');
+		dentryObjects(3);
+		assert.equal(dentryAt(13_000), 2);
+		writeFileSync(join(proc.root, 'meminfo'), '');
+		assert.equal(dentryAt(14_000), 3, 'no slab total to go by: read every tick');
+		dentryObjects(4);
+		assert.equal(dentryAt(15_000), 4);
+	} finally {
+		source.close();
+		proc.remove();
+	}
+});
+
+test('where lxcfs serves meminfo (the container\'s slab total), slabinfo (the host\'s) is read every tick', () => {
+	// This machine's /proc and /sys/kernel/slab, seen from a docker container's cgroups and mounts.
+	const proc = copyFixture('proc-real');
+	cpSync(fixturePath('cgroup-docker/proc/self'), join(proc.root, 'self'), {recursive: true});
+	const sys = copyFixture('cgroup-docker/sys');
+	cpSync(fixturePath('sys-real/kernel'), join(sys.root, 'kernel'), {recursive: true, verbatimSymlinks: true});
+	let t = 0;
+	const source = new LiveSource({files: realFiles({procRoot: proc.root, sysRoot: sys.root}), now: () => 1_800_000_000_000 + t, monotonic: () => t});
+	const slabinfo = join(proc.root, 'slabinfo');
+	try {
+		assert.equal(source.next().self?.container?.lxcfs, true);
+		// Past the slab topology's early refresh (6 s), after which a machine's own meminfo would let readings stand.
+		for (let ms = 1000; ms <= 15_000; ms += 1000) {
+			writeFileSync(slabinfo, readFileSync(slabinfo, 'utf8').replace(/^dentry( +)\d+/m, (_line, gap: string) => `dentry${gap}${ms}`));
+			t = ms;
+			assert.equal(source.next().slabs!.find(s => s.name === 'dentry')!.activeObjs, ms);
+		}
 	} finally {
 		source.close();
 		proc.remove();
