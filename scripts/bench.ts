@@ -1,8 +1,8 @@
 /**
  * `npm run bench`: what leaktop costs on a busy box. Spawns ~1000 and then ~5000 real sleeping
  * processes and measures, at each size: sampling cost per tick (LiveSource.next + Store.ingest),
- * CPU % of one core at a 1 s interval with the default options, exec → first JSON of the built
- * CLI, and peak RSS. Prints a table; no pass/fail (targets: ≤ 1% of a core at 1000 processes,
+ * CPU % of one core at a 1 s interval with the default options (in this process, and in the
+ * installed command sampling with nothing drawn), exec → first JSON of the built CLI, and peak RSS. Prints a table; no pass/fail (targets: ≤ 1% of a core at 1000 processes,
  * ≤ 3% at 5000, no tick over 50 ms). Sleepers are killed on every exit path, Ctrl-C included.
  *
  * The store is the one `leaktop` runs (verdict rules included) and its histories are filled first
@@ -11,7 +11,7 @@
  * Options: --sizes 1000,5000  --ticks 30  --cpu-seconds 20  --live-warmup 30  --live-settled 120
  */
 import {execFileSync, spawn, type ChildProcess} from 'node:child_process';
-import {readdirSync, readFileSync} from 'node:fs';
+import {closeSync, openSync, readdirSync, readFileSync} from 'node:fs';
 import {fileURLToPath} from 'node:url';
 import {liveStore} from '../source/cli/options.js';
 
@@ -187,30 +187,51 @@ function newPane(session: string, command: string): void {
 }
 
 /**
- * The whole program as a person runs it: the live view in a 120x40 tmux pane at a 1 s interval.
- * CPU of one core (sampling + verdicts + rendering) over `seconds` after LIVE_WARMUP_SECONDS of
- * running and again from LIVE_SETTLED_SECONDS, and RSS / anonymous memory at the end of each.
+ * CPU of one core a process started `started` (performance.now()) used over `seconds` from
+ * LIVE_WARMUP_SECONDS of running and again from LIVE_SETTLED_SECONDS, and its RSS / anonymous
+ * memory at the end of each.
  */
-async function liveView(seconds: number): Promise<Array<{percent: number; rssMiB: number; anonMiB: number}>> {
+async function cpuWindows(pid: number, started: number, seconds: number): Promise<Array<{percent: number; rssMiB: number; anonMiB: number}>> {
+	const windows = [];
+	for (const from of [LIVE_WARMUP_SECONDS, LIVE_SETTLED_SECONDS]) {
+		await sleep(Math.max(0, from * 1000 - (performance.now() - started)));
+		const t0 = cpuTicks(pid);
+		const wall0 = performance.now();
+		await sleep(seconds * 1000);
+		const percent = ((cpuTicks(pid) - t0) / 100 / ((performance.now() - wall0) / 1000)) * 100;
+		const rollup = readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8');
+		const kib = (key: string) => Number(new RegExp(`^${key}:\\s+(\\d+)`, 'm').exec(rollup)?.[1] ?? Number.NaN);
+		windows.push({percent, rssMiB: kib('Rss') / 1024, anonMiB: kib('Anonymous') / 1024});
+	}
+	return windows;
+}
+
+/** The whole program as a person runs it: the live view in a 120x40 tmux pane at a 1 s interval (sampling + verdicts + rendering). */
+async function liveView(seconds: number): Promise<Awaited<ReturnType<typeof cpuWindows>>> {
 	const session = `leaktop-bench-${process.pid}`;
 	newPane(session, `CI=false exec ${COMMAND} -d 1`);
 	try {
 		const pid = Number(tmux(['display-message', '-p', '-t', session, '#{pane_pid}']).toString().trim());
-		const started = performance.now();
-		const windows = [];
-		for (const from of [LIVE_WARMUP_SECONDS, LIVE_SETTLED_SECONDS]) {
-			await sleep(Math.max(0, from * 1000 - (performance.now() - started)));
-			const t0 = cpuTicks(pid);
-			const wall0 = performance.now();
-			await sleep(seconds * 1000);
-			const percent = ((cpuTicks(pid) - t0) / 100 / ((performance.now() - wall0) / 1000)) * 100;
-			const rollup = readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8');
-			const kib = (key: string) => Number(new RegExp(`^${key}:\\s+(\\d+)`, 'm').exec(rollup)?.[1] ?? Number.NaN);
-			windows.push({percent, rssMiB: kib('Rss') / 1024, anonMiB: kib('Anonymous') / 1024});
-		}
-		return windows;
+		return await cpuWindows(pid, performance.now(), seconds);
 	} finally {
 		tmux(['kill-session', '-t', session]);
+	}
+}
+
+/**
+ * Sampling as the installed command does it, with nothing drawn: `leaktop batch --json -d 1` into
+ * /dev/null — the program's own bundle, node flags and heap settings, the default options and the
+ * verdicts, plus a JSON report a second (so an upper bound on sampling alone).
+ */
+async function headlessSampling(seconds: number): Promise<Awaited<ReturnType<typeof cpuWindows>>> {
+	const sink = openSync('/dev/null', 'w');
+	const child = spawn(COMMAND, ['batch', '--json', '-d', '1'], {stdio: ['ignore', sink, 'inherit']});
+	closeSync(sink);
+	try {
+		return await cpuWindows(child.pid!, performance.now(), seconds);
+	} finally {
+		child.kill();
+		await new Promise(resolve => child.once('exit', resolve));
 	}
 }
 
@@ -291,6 +312,7 @@ async function main(): Promise<void> {
 			snapshots.push(await execToFirstJson(['snapshot', '--json']));
 			batches.push(await execToFirstJson(['batch', '--json', '-d', '0.1', '-n', '1']));
 		}
+		const headless = await headlessSampling(CPU_SECONDS);
 		const live = await liveView(CPU_SECONDS);
 		const starts = firstFrames(5, [COMMAND]);
 		// `node dist/cli.js` parses NODE_EXTRA_CA_CERTS where it is set (this sandbox sets it), the command does not.
@@ -303,6 +325,7 @@ async function main(): Promise<void> {
 			`${cost.ingest.mean.toFixed(1)} / ${cost.ingest.max.toFixed(1)}`,
 			String(cost.pssRead),
 			`${cpu.percent.toFixed(2)}% (${cpu.ticks} ticks)`,
+			`${headless[0]!.percent.toFixed(2)}% / ${headless[1]!.percent.toFixed(2)}%`,
 			`${median(snapshots.map(s => s.ms)).toFixed(0)}`,
 			`${median(batches.map(s => s.ms)).toFixed(0)}`,
 			`${Math.max(...snapshots.map(s => s.peakRssMiB), ...batches.map(s => s.peakRssMiB)).toFixed(1)}`,
@@ -321,7 +344,8 @@ async function main(): Promise<void> {
 					'  LiveSource.next ms mean / max',
 					'  Store.ingest ms mean / max',
 					'  processes with PSS after a tick',
-					'CPU of one core at 1 s',
+					'CPU of one core at 1 s, in this process (tsx, 4 V8 workers, default heap)',
+					`\`leaktop batch --json -d 1\` > /dev/null: CPU of one core from ${LIVE_WARMUP_SECONDS} s / from ${LIVE_SETTLED_SECONDS} s`,
 					'exec → first JSON, snapshot (ms)',
 					'exec → first JSON, batch -d 0.1 (ms)',
 					'CLI peak RSS (MiB)',
