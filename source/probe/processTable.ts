@@ -28,6 +28,7 @@ export interface Scan {
 }
 
 interface Tracked {
+	pid: number;
 	startTime: number;
 	/** Kept open and re-read: statm every tick (rss), stat now and then (state, comm, ppid). */
 	statm: KeptFile | null;
@@ -53,6 +54,9 @@ interface Tracked {
 	status: ProcStatus | null;
 	statusRssPages: number;
 	statusTick: number;
+	/** status kept open while the process stays detailed, and the last scan that detailed it. */
+	statusFile: KeptPath | null;
+	statusFileTick: number;
 	statmLast: ProcStatm | null;
 	/**
 	 * The last row handed out, while nothing in it has changed: a quiet process costs no new object
@@ -63,6 +67,10 @@ interface Tracked {
 	unchangedReads: number;
 	/** The scan that last listed it: the ones a scan did not list are gone. */
 	seenTick: number;
+	/** The last scan whose detailPids named it (marked once per scan, not looked up per pid). */
+	detailTick: number;
+	/** Forgotten: a place in listedTracked that still holds it looks the pid up again. */
+	gone: boolean;
 }
 
 /** status is ~1.5 KB; a cap keeps a strange one harmless. */
@@ -104,6 +112,14 @@ export class ProcessScanner {
 	private fdSizeIsCount: boolean | null = null;
 	/** The pids of the last listing of /proc, parsed once: a quiet box lists the same /proc tick after tick (null: list it again). */
 	private listedPids: number[] | null = null;
+	/** Each listed pid's record, by place: a scan of the same listing finds them without a lookup per pid. */
+	private listedTracked: Array<Tracked | undefined> = [];
+	/** Tracked processes this scan has listed so far: all of them, and none is to be forgotten. */
+	private seen = 0;
+	/** Listed pids this scan could not read (gone, or unreadable). */
+	private unread = 0;
+	/** The record of each row of this scan, by place (rows are the public shape: no room for it there). */
+	private readonly rowTracked: Tracked[] = [];
 	/** One string per distinct command line, one placement per cgroup: a thousand workers of one program share theirs. */
 	private readonly cmdlines = new Map<string, string>();
 	private readonly placements = new Map<string, {path: string; name: string}>();
@@ -112,8 +128,8 @@ export class ProcessScanner {
 	/** The statm just read: a new object is made only when the sizes have moved. */
 	private readonly statmRead: ProcStatm = {sizePages: 0, residentPages: 0};
 	private readonly parseStatm = (bytes: Buffer, length: number): boolean => parseStatmInto(bytes, length, this.statmRead);
-	/** status of the detailed processes, kept open while they stay detailed, and the scan that last read each. */
-	private readonly statusFiles = new Map<number, {file: KeptPath; tick: number}>();
+	/** The processes holding their status open (the detailed ones): a short list, walked once per scan. */
+	private readonly statusHolders: Tracked[] = [];
 
 	constructor(
 		private readonly files: Files,
@@ -133,33 +149,64 @@ export class ProcessScanner {
 				return {processes: [], hidden: 0, sources: {processes: listing.reason, pss: listing.reason}};
 			}
 			// map, then compact: an array made its size at once, not grown a push at a time (~3x the bytes).
-			listedPids = this.listedPids = compact(listing.value.map(pidOf));
+			const pids = compact(listing.value.map(pidOf));
+			this.listedTracked = carryTracked(this.listedPids ?? [], this.listedTracked, pids);
+			listedPids = this.listedPids = pids;
 		}
-		const read = listedPids.map(pid => this.readOne(pid, options.detailPids.has(pid)));
+		for (const pid of options.detailPids) {
+			const tracked = this.tracked.get(pid);
+			if (tracked !== undefined) tracked.detailTick = this.tick;
+		}
+		this.seen = 0;
+		this.unread = 0;
+		const read = listedPids.map(this.readListed, this);
 		const listed = read.length;
-		const processes = compact(read);
-		// forEach, not for-of: no [pid, tracked] pair made per process per tick.
-		this.tracked.forEach((tracked, pid) => {
-			if (tracked.seenTick !== this.tick) this.forget(pid, tracked);
-		});
+		const processes = this.unread === 0 ? (read as ProcessSample[]) : compact(read);
+		this.rowTracked.length = processes.length;
+		// Every tracked process listed (the usual tick): none gone, and no walk over them all to find one.
+		if (this.seen !== this.tracked.size) {
+			// forEach, not for-of: no [pid, tracked] pair made per process.
+			this.tracked.forEach(tracked => {
+				if (tracked.seenTick !== this.tick) this.forget(tracked);
+			});
+		}
 		this.readIdentities(processes, options);
 		const pss = this.addDetail(processes, options);
 		return {processes, hidden: listed - processes.length, sources: {processes: 'ok', pss}};
 	}
 
 	close(): void {
-		for (const [pid, tracked] of this.tracked) this.forget(pid, tracked);
+		for (const tracked of this.tracked.values()) this.forget(tracked);
 	}
 
 	/** Closes what was kept open for a process and drops it; null, for readers that give up on it. */
-	private forget(pid: number, tracked: Tracked): null {
+	private forget(tracked: Tracked): null {
+		const {pid} = tracked;
 		tracked.statm?.close();
 		tracked.stat?.close();
-		this.statusFiles.get(pid)?.file.close();
-		this.statusFiles.delete(pid);
+		tracked.statusFile?.close();
+		tracked.statusFile = null;
 		if (!tracked.identity) this.unidentified--;
+		if (tracked.seenTick === this.tick) this.seen--;
+		tracked.gone = true;
 		this.tracked.delete(pid);
 		return null;
+	}
+
+	/** The row of the index-th listed pid (null: gone, or unreadable). */
+	private readListed(pid: number, index: number): ProcessSample | null {
+		let tracked = this.listedTracked[index];
+		// Forgotten since the listing (exited, or the pid reused): whatever tracks the pid now, if anything.
+		if (tracked === undefined || tracked.gone) tracked = this.listedTracked[index] = this.tracked.get(pid);
+		const row = tracked === undefined ? this.readNew(pid) : this.readOne(tracked);
+		if (row === null) {
+			this.unread++;
+			return null;
+		}
+		// A first sight, or a pid found reused: the record that read it is the new one.
+		if (tracked === undefined || tracked.gone) tracked = this.tracked.get(pid)!;
+		this.rowTracked[index - this.unread] = tracked;
+		return row;
 	}
 
 	private keep(path: string): KeptFile | null {
@@ -195,6 +242,7 @@ export class ProcessScanner {
 		}
 		const kernelThread = isKernelThread(parsed);
 		const tracked: Tracked = {
+			pid,
 			startTime: parsed.startTime,
 			statm: this.keep(this.files.proc(String(pid), 'statm')),
 			stat,
@@ -214,12 +262,17 @@ export class ProcessScanner {
 			status: null,
 			statusRssPages: -1,
 			statusTick: -Infinity,
+			statusFile: null,
+			statusFileTick: -1,
 			statmLast: null,
 			sample: null,
 			unchangedReads: 0,
 			seenTick: this.tick,
+			detailTick: -1,
+			gone: false,
 		};
 		this.tracked.set(pid, tracked);
+		this.seen++;
 		if (!kernelThread) this.unidentified++;
 		return tracked;
 	}
@@ -232,7 +285,7 @@ export class ProcessScanner {
 	private readIdentities(processes: ProcessSample[], options: ScanOptions): void {
 		if (this.unidentified === 0) return;
 		const pending: number[] = [];
-		for (let i = 0; i < processes.length; i++) if (!this.tracked.get(processes[i]!.pid)!.identity) pending.push(i);
+		for (let i = 0; i < processes.length; i++) if (!this.rowTracked[i]!.identity) pending.push(i);
 		if (pending.length === 0) return;
 		const focused = (i: number) => Number(options.detailPids.has(processes[i]!.pid));
 		pending.sort((a, b) => focused(b) - focused(a) || processes[b]!.rssBytes - processes[a]!.rssBytes);
@@ -241,7 +294,7 @@ export class ProcessScanner {
 		for (const [n, i] of pending.entries()) {
 			const p = processes[i]!;
 			if (n >= count && !options.detailPids.has(p.pid)) break;
-			const tracked = this.tracked.get(p.pid)!;
+			const tracked = this.rowTracked[i]!;
 			const status = this.files.readBytes(this.files.proc(String(p.pid), 'status'), 16384);
 			const cmdline = this.files.readBytes(this.files.proc(String(p.pid), 'cmdline'), 4096);
 			const cgroup = cgroupOfPid(this.files, p.pid, this.hierarchy ?? undefined);
@@ -274,11 +327,13 @@ export class ProcessScanner {
 		return copied;
 	}
 
-	private readOne(pid: number, detailed: boolean): ProcessSample | null {
-		const tracked = this.tracked.get(pid);
-		if (tracked === undefined) return this.readNew(pid);
+	/** A tracked process listed again: its files re-read as the schedule says, or its last row. */
+	private readOne(tracked: Tracked): ProcessSample | null {
+		const pid = tracked.pid;
 		// A pid that turns out gone is forgotten below, whatever its stamp.
 		tracked.seenTick = this.tick;
+		this.seen++;
+		const detailed = tracked.detailTick === this.tick;
 		// Most processes sit still: one whose size has not moved for QUIET_AFTER reads is read every
 		// QUIET_EVERY ticks (its last size carried between), one still for longer every LONG_QUIET_EVERY,
 		// until it moves again. A leak moves every tick. Its stat comes with a read on a STAT_EVERY_TICKS tick.
@@ -288,12 +343,12 @@ export class ProcessScanner {
 		}
 		const statm = this.readStatm(pid, tracked);
 		// Exited, or the pid reused since: a fresh look decides which.
-		if (statm === null) return this.readAgain(pid, tracked, detailed);
+		if (statm === null) return this.readAgain(tracked);
 		// A zombie's statm is all zeros: its state must be seen now, not in a few ticks.
 		if (detailed || statm.residentPages === 0 || (this.tick + pid) % STAT_EVERY_TICKS === 0) {
 			const stat = this.readStat(pid, tracked);
-			if (stat === null) return this.forget(pid, tracked);
-			if (stat.startTime !== tracked.startTime) return this.readAgain(pid, tracked, detailed);
+			if (stat === null) return this.forget(tracked);
+			if (stat.startTime !== tracked.startTime) return this.readAgain(tracked);
 			this.restat(tracked, stat);
 		}
 		return tracked.sample ?? this.row(pid, tracked);
@@ -303,14 +358,14 @@ export class ProcessScanner {
 	private readNew(pid: number): ProcessSample | null {
 		const tracked = this.track(pid);
 		if (tracked === null) return null;
-		if (this.readStatm(pid, tracked) === null) return this.forget(pid, tracked);
+		if (this.readStatm(pid, tracked) === null) return this.forget(tracked);
 		return this.row(pid, tracked);
 	}
 
 	/** The pid's files no longer read as the process tracked: forgotten, and looked at afresh. */
-	private readAgain(pid: number, tracked: Tracked, detailed: boolean): ProcessSample | null {
-		this.forget(pid, tracked);
-		return this.readOne(pid, detailed);
+	private readAgain(tracked: Tracked): ProcessSample | null {
+		this.forget(tracked);
+		return this.readNew(tracked.pid);
 	}
 
 	/** statm re-read, parsed from its bytes; null when it cannot be (gone, or reused). */
@@ -382,60 +437,73 @@ export class ProcessScanner {
 
 	private addDetail(processes: ProcessSample[], options: ScanOptions): 'ok' | Reason {
 		// Rows may be shared with the last scan (a quiet process's): detail goes into copies.
+		const chosen = chooseDetail(processes, options);
 		const detail: ProcessSample[] = [];
-		for (const i of chooseDetail(processes, options)) detail.push((processes[i] = copyRow(processes[i]!)));
-		for (const p of detail) {
-			const tracked = this.tracked.get(p.pid)!;
+		const detailTracked: Tracked[] = [];
+		for (const i of chosen) {
+			detail.push((processes[i] = copyRow(processes[i]!)));
+			detailTracked.push(this.rowTracked[i]!);
+		}
+		for (let d = 0; d < detail.length; d++) {
+			const p = detail[d]!;
+			const tracked = detailTracked[d]!;
+			const focused = options.detailPids.has(p.pid);
 			// RssAnon, RssFile, RssShmem and VmSwap move with RSS (swapping moves it too): a process
 			// whose RSS stands still keeps its last reading for a while, the focused are read every scan.
 			const rss = tracked.statmLast?.residentPages ?? -1;
-			const kept = this.statusFiles.get(p.pid);
-			if (kept) kept.tick = this.tick;
-			const fresh = rss === tracked.statusRssPages && this.tick - tracked.statusTick < STATUS_CARRY_TICKS && !options.detailPids.has(p.pid);
+			tracked.statusFileTick = this.tick;
+			const fresh = rss === tracked.statusRssPages && this.tick - tracked.statusTick < STATUS_CARRY_TICKS && !focused;
 			if (!fresh) {
 				// With pssAll every process is detailed: a third descriptor each is not worth it.
-				const status = options.pssAll ? this.readStatusByPath(p.pid) : this.readStatus(p.pid);
+				const status = options.pssAll ? this.readStatusByPath(p.pid) : this.readStatus(tracked);
 				tracked.status = status.ok ? status.value : null;
 				tracked.statusRssPages = rss;
 				tracked.statusTick = this.tick;
 			}
 			if (tracked.status) applyStatus(p, tracked.status);
 			// Listing a big fd table costs; an fd leak is a trend over minutes, so count every few ticks.
-			if (tracked.fdCount === null || options.detailPids.has(p.pid) || (this.tick + p.pid) % STAT_EVERY_TICKS === 0) {
+			if (tracked.fdCount === null || focused || (this.tick + p.pid) % STAT_EVERY_TICKS === 0) {
 				tracked.fdCount = this.countFds(p.pid);
 			}
 			p.fdCount = tracked.fdCount;
 		}
 		// One that left the detailed rows gives its status back: detailTop bounds what stays open.
-		this.statusFiles.forEach((kept, pid) => {
-			if (kept.tick === this.tick) return;
-			kept.file.close();
-			this.statusFiles.delete(pid);
-		});
+		let holding = 0;
+		for (const tracked of this.statusHolders) {
+			if (tracked.statusFile === null) continue;
+			if (tracked.statusFileTick === this.tick) {
+				this.statusHolders[holding++] = tracked;
+				continue;
+			}
+			tracked.statusFile.close();
+			tracked.statusFile = null;
+		}
+		this.statusHolders.length = holding;
 		// PSS under a time budget: the pids watched every scan, then the focused, then the least
 		// recently read; a reading younger than its refresh time stands, one that would overrun waits.
 		const started = performance.now();
 		const now = started;
-		const watched = (p: ProcessSample) => options.pssPids?.has(p.pid) ?? false;
-		const rank = (p: ProcessSample) => (watched(p) ? 2 : options.detailPids.has(p.pid) ? 1 : 0);
-		const due = (p: ProcessSample) => {
-			const tracked = this.tracked.get(p.pid)!;
+		const watched = (d: number) => options.pssPids?.has(detail[d]!.pid) ?? false;
+		const rank = (d: number) => (watched(d) ? 2 : options.detailPids.has(detail[d]!.pid) ? 1 : 0);
+		const due = (d: number) => {
+			const tracked = detailTracked[d]!;
 			const age = now - tracked.pssReadAt;
 			const rss = tracked.statmLast?.residentPages ?? 0;
 			// A page or two either way is a busy process breathing, not a change worth a walk of its page tables.
 			const moved = Math.abs(rss - tracked.pssRssPages) >= Math.max(PSS_MOVED_BYTES / this.pageSize, rss / 64);
 			return age >= PSS_QUIET_REFRESH_MS || (age >= PSS_REFRESH_MS && moved);
 		};
-		const order = detail
-			.filter(p => options.pssAll || watched(p) || due(p))
-			.sort((a, b) => rank(b) - rank(a) || this.tracked.get(a.pid)!.pssReadAt - this.tracked.get(b.pid)!.pssReadAt);
+		const order: number[] = [];
+		for (let d = 0; d < detail.length; d++) if (options.pssAll || watched(d) || due(d)) order.push(d);
+		order.sort((a, b) => rank(b) - rank(a) || detailTracked[a]!.pssReadAt - detailTracked[b]!.pssReadAt);
 		let failure: Reason | null = null;
 		let anyOk = false;
 		let budgeted = 0;
-		for (const p of order) {
-			const tracked = this.tracked.get(p.pid)!;
+		for (const d of order) {
+			const p = detail[d]!;
+			const tracked = detailTracked[d]!;
 			const spent = performance.now() - started;
-			if (!options.pssAll && !watched(p)) {
+			if (!options.pssAll && !watched(d)) {
 				// The first scan holds up the first frame: PSS (tens of ms for big processes) waits a tick.
 				// After that one read always goes ahead, however much it costs, so the first in line (a
 				// growing process) is never starved by its own size.
@@ -464,13 +532,12 @@ export class ProcessScanner {
 	}
 
 	/** status of a detailed process, through a descriptor kept while it stays detailed (re-read when its RSS moves). */
-	private readStatus(pid: number): Result<ProcStatus> {
-		let kept = this.statusFiles.get(pid);
-		if (kept === undefined) {
-			kept = {file: new KeptPath(this.files, this.files.proc(String(pid), 'status'), {maxBytes: STATUS_MAX_BYTES, open: this.keepOpen}), tick: this.tick};
-			this.statusFiles.set(pid, kept);
+	private readStatus(tracked: Tracked): Result<ProcStatus> {
+		if (tracked.statusFile === null) {
+			tracked.statusFile = new KeptPath(this.files, this.files.proc(String(tracked.pid), 'status'), {maxBytes: STATUS_MAX_BYTES, open: this.keepOpen});
+			this.statusHolders.push(tracked);
 		}
-		return kept.file.parse(parseProcStatusBytes);
+		return tracked.statusFile.parse(parseProcStatusBytes);
 	}
 
 	private readStatusByPath(pid: number): Result<ProcStatus> {
@@ -540,6 +607,34 @@ export function chooseDetail(processes: readonly ProcessSample[], options: Pick<
 	}
 	if (options.pssAll) return top.sort(bySize);
 	return focused.length === 0 ? top : top.concat(focused).sort(bySize);
+}
+
+/**
+ * Each pid's record from the last listing, placed for the new one. Both come in the order libuv's
+ * scandir sorts names in (as strings: 10 before 9), so one pass pairs them; a pid that pass misses
+ * is left undefined, and a scan looks it up by pid.
+ */
+function carryTracked(lastPids: readonly number[], lastTracked: ReadonlyArray<Tracked | undefined>, pids: readonly number[]): Array<Tracked | undefined> {
+	const carried = new Array<Tracked | undefined>(pids.length).fill(undefined);
+	let j = 0;
+	for (let i = 0; i < pids.length && j < lastPids.length; i++) {
+		const pid = pids[i]!;
+		while (j < lastPids.length && namedBefore(lastPids[j]!, pid)) j++;
+		if (lastPids[j] === pid) carried[i] = lastTracked[j++];
+	}
+	return carried;
+}
+
+/** Whether a's decimal name sorts before b's as strings do ('10' < '9'), without making them. */
+function namedBefore(a: number, b: number): boolean {
+	// Padded with zeros to one length (a·10^digits(b) against b·10^digits(a)), names compare as numbers.
+	let tenA = 10;
+	while (tenA <= a) tenA *= 10;
+	let tenB = 10;
+	while (tenB <= b) tenB *= 10;
+	const paddedA = a * tenB;
+	const paddedB = b * tenA;
+	return paddedA < paddedB || (paddedA === paddedB && a < b);
 }
 
 /** The pid a /proc entry names, or null for the entries that are not processes. */
