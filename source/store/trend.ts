@@ -34,6 +34,17 @@ export class Clock {
 		this.ticks++;
 	}
 
+	/**
+	 * The slope a still series (see Series.slopePerMin) read last at this sample, and what it was
+	 * read with: every still series of a count on this clock has the same, so most processes and
+	 * slab caches, which sit still, share one computation per tick.
+	 */
+	stillSlope: number | null = null;
+	stillTicks = -1;
+	stillCount = 0;
+	stillSinceMs = Number.NaN;
+	stillMinSpanMs = Number.NaN;
+
 	/** Time of sample number `tick`, which must be among the last `capacity` ones. */
 	timeOf(tick: number): number {
 		return this.times[(this.start + this.count - 1 - (this.ticks - tick)) % this.capacity]!;
@@ -105,6 +116,16 @@ export class Series {
 		const v = value ?? Number.NaN;
 		if (this.count > 0 && t < this.lastTime) this.ordered = false;
 		this.lastTime = t;
+		// The usual push: a full still run on the clock gets its value again at the next sample.
+		// Only the ring moves on; the fields below would all come out as they are.
+		if (onClock && this.times === null && this.values === null && this.count === this.capacity && this.run === this.capacity && this.lastTick === clock!.ticks - 1 && Object.is(v, this.flat)) {
+			if (this.tailCache && !(this.tailCache.length === this.tailLength && this.run > this.tailLength)) this.tailCache = null;
+			this.clockRun = Math.min(this.clockRun + 1, this.capacity);
+			this.lastTick = clock!.ticks;
+			this.start = (this.start + 1) % this.capacity;
+			this.pushes++;
+			return;
+		}
 		const last = this.count === 0 ? Number.NaN : this.valueAt(this.count - 1);
 		this.run = !Number.isFinite(v) ? 0 : v === last ? Math.min(this.run + 1, this.capacity) : 1;
 		// A full cached tail of equal values is still right when one more equal value arrives.
@@ -183,6 +204,24 @@ export class Series {
 	slopePerMin(sinceMs: number, minSpanMs = 0): number | null {
 		const length = this.count;
 		if (length === 0) return null;
+		// Still: ordered, every value the same finite number, every time one of the clock's samples up
+		// to its newest. The slope then depends on the clock and the arguments alone (see Clock.stillSlope).
+		const clock = this.clock;
+		const still = clock !== null && this.times === null && this.ordered && this.run >= length && this.lastTick === clock.ticks;
+		if (still && clock.stillTicks === clock.ticks && clock.stillCount === length && clock.stillSinceMs === sinceMs && clock.stillMinSpanMs === minSpanMs) return clock.stillSlope;
+		const slope = this.computeSlopePerMin(sinceMs, minSpanMs);
+		if (still) {
+			clock.stillSlope = slope;
+			clock.stillTicks = clock.ticks;
+			clock.stillCount = length;
+			clock.stillSinceMs = sinceMs;
+			clock.stillMinSpanMs = minSpanMs;
+		}
+		return slope;
+	}
+
+	private computeSlopePerMin(sinceMs: number, minSpanMs: number): number | null {
+		const length = this.count;
 		const from = this.ordered ? this.firstAtOrAfter(sinceMs) : 0;
 		const times = this.times ?? this.clock!.times;
 		const ring = this.times !== null ? this.capacity : this.clock!.capacity;

@@ -264,3 +264,51 @@ test('property: pushAtClock is push at the clock\'s time, and the slope read fro
 		{numRuns: 2000},
 	);
 });
+
+test('property: still series sharing a clock share one slope per tick, and each still reads as point by point', () => {
+	// Several series on one clock, mostly still and full (the quiet processes): the slope one still
+	// series leaves on the clock is read by the others of its length, whatever the order of reads.
+	const step = fc.record({
+		kind: fc.constantFrom('push', 'push', 'push', 'push', 'skip', 'off', 'miss'),
+		dt: fc.integer({min: 0, max: 2000}),
+		// undefined: the series keeps its value (most do, tick after tick).
+		values: fc.array(fc.oneof({weight: 6, arbitrary: fc.constant(undefined)}, {weight: 1, arbitrary: fc.constantFrom(5, 7, 0, -0, Number.NaN, null)}), {minLength: 3, maxLength: 3}),
+		reads: fc.array(fc.record({series: fc.integer({min: 0, max: 2}), back: fc.constantFrom(0, 1000, 3000, 20_000, Infinity), minSpan: fc.constantFrom(0, 1000, 4000)}), {maxLength: 6}),
+	});
+	fc.assert(
+		fc.property(fc.integer({min: 1, max: 6}), fc.array(step, {minLength: 10, maxLength: 40}), fc.array(fc.integer({min: 0, max: 4}), {minLength: 3, maxLength: 3}), (capacity, steps, born) => {
+			const clock = new Clock(capacity + 2);
+			const series = [0, 1, 2].map(() => new Series(capacity, clock));
+			// The same pushes into series keeping their own times.
+			const own = [0, 1, 2].map(() => new Series(capacity));
+			const values: Array<number | null> = [5, 5, 5];
+			let t = 0;
+			for (const [k, s] of steps.entries()) {
+				t += s.dt;
+				clock.advance(t);
+				series.forEach((one, i) => {
+					if (s.values[i] !== undefined) values[i] = s.values[i]!;
+					// Born at different samples: still series of different lengths.
+					if (k < born[i]!) return;
+					if (s.kind === 'skip' && i === 0) one.unclock();
+					// Not pushed at one sample and not let go of the clock either (one: the clock keeps
+					// only two samples more than the series).
+					else if (s.kind === 'miss' && i === 2 && steps[k - 1]?.kind !== 'miss') return;
+					else if (s.kind === 'off' && i === 1) {
+						one.push(t + 1, values[i]!);
+						own[i]!.push(t + 1, values[i]!);
+					} else {
+						one.pushAtClock(values[i]!);
+						own[i]!.push(t, values[i]!);
+					}
+				});
+				series.forEach((one, i) => assert.deepEqual(one.points(), own[i]!.points()));
+				for (const read of s.reads) {
+					const one = series[read.series]!;
+					assert.equal(one.slopePerMin(t - read.back, read.minSpan), slopeByTimeAt(one, t - read.back, read.minSpan));
+				}
+			}
+		}),
+		{numRuns: 3000},
+	);
+});
