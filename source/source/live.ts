@@ -302,11 +302,13 @@ export class LiveSource implements Source {
 	/**
 	 * The slab caches, or the last reading while meminfo's slab total has not moved since it (and for
 	 * SLABS_CARRY_MS at most). Not the first reading (no aliases yet, see readSlabs), not one that met
-	 * a cache to place, and not where lxcfs serves meminfo: its total is the container's, slabinfo the host's.
+	 * a cache to place, and not where lxcfs serves meminfo: its total is the container's, slabinfo the
+	 * host's. A cache drilled into has its row read every tick.
 	 */
 	private readSlabsWhenMoved(slabBytes: number | null, monoMs: number): Result<SlabSample[]> {
 		const last = this.slabsCarried;
-		if (last !== null && slabBytes === last.slabBytes && monoMs - last.monoMs < SLABS_CARRY_MS) return last.slabs;
+		const drilled = this.drillTarget?.kind === 'slab';
+		if (last !== null && !drilled && slabBytes === last.slabBytes && monoMs - last.monoMs < SLABS_CARRY_MS) return last.slabs;
 		const slabs = this.readSlabs();
 		// A cache the topology does not know yet is placed by the next reading (slabTopology).
 		const carry = slabs.ok && slabBytes !== null && this.topology?.ok === true && !this.slabNamesToPlace() && !this.self.container?.lxcfs;

@@ -149,10 +149,20 @@ test('slabinfo is read again when the slab total in meminfo moves, and at least 
 		assert.equal(dentryAt(12_000), 2, 'the slab total moved: read at once');
 		dentryObjects(3);
 		assert.equal(dentryAt(13_000), 2);
+		const meminfo = readFileSync(join(proc.root, 'meminfo'));
 		writeFileSync(join(proc.root, 'meminfo'), '');
 		assert.equal(dentryAt(14_000), 3, 'no slab total to go by: read every tick');
 		dentryObjects(4);
 		assert.equal(dentryAt(15_000), 4);
+		writeFileSync(join(proc.root, 'meminfo'), meminfo);
+		dentryObjects(5);
+		assert.equal(dentryAt(16_000), 5);
+		dentryObjects(6);
+		assert.equal(dentryAt(17_000), 5);
+		source.drill({kind: 'slab', name: 'dentry'});
+		assert.equal(dentryAt(18_000), 6, 'a cache drilled into: read every tick');
+		dentryObjects(7);
+		assert.equal(dentryAt(19_000), 7);
 	} finally {
 		source.close();
 		proc.remove();
