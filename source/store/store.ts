@@ -548,14 +548,21 @@ export class Store {
 		};
 		// In last tick's order: sizes rarely change places, and a nearly sorted array sorts in one pass.
 		const order = this.processOrder;
+		let placed = 0;
 		for (let i = 0; i < order.length; i++) {
 			const h = order[i]!;
-			if (h.orderBuild !== stamp && !h.dropped) place(h);
+			if (h.orderBuild !== stamp && !h.dropped) {
+				place(h);
+				placed++;
+			}
 		}
-		// forEach, not for-of: no iterator result per process.
-		this.processes.forEach(h => {
-			if (h.orderBuild !== stamp) place(h);
-		});
+		// The rest (new, exited) in the map's order; none when last order placed every history, as on a
+		// machine where no process came or went: then no second pass over them all. forEach, not
+		// for-of: no iterator result per process.
+		if (placed !== this.processes.size)
+			this.processes.forEach(h => {
+				if (h.orderBuild !== stamp) place(h);
+			});
 		live.length = liveCount;
 		// Each row's sample is its history's latest: the same stable sort as sorting the rows.
 		if (finite) sortNearlySorted(live);

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import {test} from 'node:test';
+import fc from 'fast-check';
 import {SYSTEM_METRICS, Store} from '../../source/store/store.js';
 import {ListSource, processSample, sampleAt, slabSample} from '../helpers/samples.js';
 
@@ -228,4 +229,41 @@ test('a sample without its processes (the first frame) is shown, then forgotten:
 	assert.equal(s.processes.length, 1);
 	assert.equal(s.rates, null, 'no rates across the forgotten sample');
 	assert.equal(analyzed, 1);
+});
+
+test('property: with processes coming, going and sitting still, the rows are the live processes largest first and the exited ones gone within a minute', () => {
+	// Ticks where no process came or went skip the pass over all histories: every tick here is
+	// checked, those included.
+	const tick = fc.record({dt: fc.constantFrom(2, 2, 2, 30), present: fc.array(fc.boolean(), {minLength: 6, maxLength: 6}), grow: fc.array(fc.constantFrom(0, 0, 0, 1, -1), {minLength: 6, maxLength: 6})});
+	fc.assert(
+		fc.property(fc.array(tick, {minLength: 5, maxLength: 30}), ticks => {
+			const store = newStore({detailPoints: 8});
+			const rss = [5, 5, 7, 9, 1, 3].map(n => n * MiB);
+			const samples = rss.map((bytes, i) => processSample(i + 1, {rssBytes: bytes}));
+			const goneAt = new Map<number, number>();
+			let sec = 0;
+			for (const t of ticks) {
+				sec += t.dt;
+				const present: typeof samples = [];
+				t.present.forEach((here, i) => {
+					if (!here) {
+						if (!goneAt.has(i + 1) && store.processSeries(`${i + 1}:${samples[i]!.startTime}`)) goneAt.set(i + 1, sec);
+						return;
+					}
+					goneAt.delete(i + 1);
+					// A process that did not change hands back the same sample, as the scanner does.
+					if (t.grow[i] !== 0) samples[i] = processSample(i + 1, {rssBytes: samples[i]!.rssBytes + t.grow[i]! * MiB});
+					present.push(samples[i]!);
+				});
+				store.ingest(sampleAt({sec, processes: present}));
+				const s = store.getSnapshot();
+				assert.deepEqual(s.processes.map(r => r.sample.pid).sort(), present.map(p => p.pid).sort());
+				for (let i = 1; i < s.processes.length; i++) assert.ok(s.processes[i - 1]!.sample.rssBytes >= s.processes[i]!.sample.rssBytes);
+				for (const row of s.processes) assert.equal(row.sample, samples[row.sample.pid - 1]);
+				for (const [pid, at] of goneAt) if (sec - at > 60) goneAt.delete(pid);
+				assert.deepEqual(s.exited.map(r => r.sample.pid).sort(), [...goneAt.keys()].sort());
+			}
+		}),
+		{numRuns: 300},
+	);
 });
