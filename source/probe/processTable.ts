@@ -29,6 +29,8 @@ export interface Scan {
 
 interface Tracked {
 	pid: number;
+	/** /proc/PID, joined once: the detail files of the largest processes are named from it every tick. */
+	dir: string;
 	startTime: number;
 	/** Kept open and re-read: statm every tick (rss), stat now and then (state, comm, ppid). */
 	statm: KeptFile | null;
@@ -120,6 +122,8 @@ export class ProcessScanner {
 	private unread = 0;
 	/** The record of each row of this scan, by place (rows are the public shape: no room for it there). */
 	private readonly rowTracked: Tracked[] = [];
+	/** Records of the last listing that the new one does not carry: exited, most likely. */
+	private readonly dropped: Tracked[] = [];
 	/** One string per distinct command line, one placement per cgroup: a thousand workers of one program share theirs. */
 	private readonly cmdlines = new Map<string, string>();
 	private readonly placements = new Map<string, {path: string; name: string}>();
@@ -150,7 +154,7 @@ export class ProcessScanner {
 			}
 			// map, then compact: an array made its size at once, not grown a push at a time (~3x the bytes).
 			const pids = compact(listing.value.map(pidOf));
-			this.listedTracked = carryTracked(this.listedPids ?? [], this.listedTracked, pids);
+			this.listedTracked = this.carryTracked(pids);
 			listedPids = this.listedPids = pids;
 		}
 		for (const pid of options.detailPids) {
@@ -163,7 +167,10 @@ export class ProcessScanner {
 		const listed = read.length;
 		const processes = this.unread === 0 ? (read as ProcessSample[]) : compact(read);
 		this.rowTracked.length = processes.length;
-		// Every tracked process listed (the usual tick): none gone, and no walk over them all to find one.
+		// The unlisted are gone: most often they are the ones the new listing dropped, and when those
+		// account for all, no walk over every tracked process to find them.
+		for (const tracked of this.dropped) if (!tracked.gone && tracked.seenTick !== this.tick) this.forget(tracked);
+		this.dropped.length = 0;
 		if (this.seen !== this.tracked.size) {
 			// forEach, not for-of: no [pid, tracked] pair made per process.
 			this.tracked.forEach(tracked => {
@@ -193,6 +200,29 @@ export class ProcessScanner {
 		return null;
 	}
 
+	/**
+	 * Each pid's record from the last listing, placed for the new one. Both come in the order libuv's
+	 * scandir sorts names in (as strings: 10 before 9), so one pass pairs them; a pid that pass misses
+	 * is left undefined and looked up by pid, a record it passes over is kept in dropped.
+	 */
+	private carryTracked(pids: readonly number[]): Array<Tracked | undefined> {
+		const lastPids = this.listedPids ?? [];
+		const lastTracked = this.listedTracked;
+		const carried = new Array<Tracked | undefined>(pids.length).fill(undefined);
+		let j = 0;
+		for (let i = 0; i < pids.length; i++) {
+			const pid = pids[i]!;
+			for (; j < lastPids.length && namedBefore(lastPids[j]!, pid); j++) this.drop(lastTracked[j]);
+			if (j < lastPids.length && lastPids[j] === pid) carried[i] = lastTracked[j++];
+		}
+		for (; j < lastPids.length; j++) this.drop(lastTracked[j]);
+		return carried;
+	}
+
+	private drop(tracked: Tracked | undefined): void {
+		if (tracked !== undefined && !tracked.gone) this.dropped.push(tracked);
+	}
+
 	/** The row of the index-th listed pid (null: gone, or unreadable). */
 	private readListed(pid: number, index: number): ProcessSample | null {
 		let tracked = this.listedTracked[index];
@@ -204,7 +234,7 @@ export class ProcessScanner {
 			return null;
 		}
 		// A first sight, or a pid found reused: the record that read it is the new one.
-		if (tracked === undefined || tracked.gone) tracked = this.tracked.get(pid)!;
+		if (tracked === undefined || tracked.gone) tracked = this.listedTracked[index] = this.tracked.get(pid)!;
 		this.rowTracked[index - this.unread] = tracked;
 		return row;
 	}
@@ -243,6 +273,7 @@ export class ProcessScanner {
 		const kernelThread = isKernelThread(parsed);
 		const tracked: Tracked = {
 			pid,
+			dir: this.files.proc(String(pid)),
 			startTime: parsed.startTime,
 			statm: this.keep(this.files.proc(String(pid), 'statm')),
 			stat,
@@ -455,7 +486,7 @@ export class ProcessScanner {
 			const fresh = rss === tracked.statusRssPages && this.tick - tracked.statusTick < STATUS_CARRY_TICKS && !focused;
 			if (!fresh) {
 				// With pssAll every process is detailed: a third descriptor each is not worth it.
-				const status = options.pssAll ? this.readStatusByPath(p.pid) : this.readStatus(tracked);
+				const status = options.pssAll ? this.readStatusByPath(tracked) : this.readStatus(tracked);
 				tracked.status = status.ok ? status.value : null;
 				tracked.statusRssPages = rss;
 				tracked.statusTick = this.tick;
@@ -463,7 +494,7 @@ export class ProcessScanner {
 			if (tracked.status) applyStatus(p, tracked.status);
 			// Listing a big fd table costs; an fd leak is a trend over minutes, so count every few ticks.
 			if (tracked.fdCount === null || focused || (this.tick + p.pid) % STAT_EVERY_TICKS === 0) {
-				tracked.fdCount = this.countFds(p.pid);
+				tracked.fdCount = this.countFds(tracked);
 			}
 			p.fdCount = tracked.fdCount;
 		}
@@ -511,7 +542,7 @@ export class ProcessScanner {
 				budgeted++;
 			}
 			const before = performance.now();
-			const text = this.files.readText(this.files.proc(String(p.pid), 'smaps_rollup'), 8192);
+			const text = this.files.readText(`${tracked.dir}/smaps_rollup`, 8192);
 			tracked.pssReadAt = performance.now();
 			tracked.pssCostMs = tracked.pssReadAt - before;
 			tracked.pssRssPages = tracked.statmLast?.residentPages ?? -1;
@@ -534,14 +565,14 @@ export class ProcessScanner {
 	/** status of a detailed process, through a descriptor kept while it stays detailed (re-read when its RSS moves). */
 	private readStatus(tracked: Tracked): Result<ProcStatus> {
 		if (tracked.statusFile === null) {
-			tracked.statusFile = new KeptPath(this.files, this.files.proc(String(tracked.pid), 'status'), {maxBytes: STATUS_MAX_BYTES, open: this.keepOpen});
+			tracked.statusFile = new KeptPath(this.files, `${tracked.dir}/status`, {maxBytes: STATUS_MAX_BYTES, open: this.keepOpen});
 			this.statusHolders.push(tracked);
 		}
 		return tracked.statusFile.parse(parseProcStatusBytes);
 	}
 
-	private readStatusByPath(pid: number): Result<ProcStatus> {
-		const bytes = this.files.readBytes(this.files.proc(String(pid), 'status'), STATUS_MAX_BYTES);
+	private readStatusByPath(tracked: Tracked): Result<ProcStatus> {
+		const bytes = this.files.readBytes(`${tracked.dir}/status`, STATUS_MAX_BYTES);
 		return bytes.ok ? ok(parseProcStatusBytes(bytes.value)) : bytes;
 	}
 
@@ -549,14 +580,14 @@ export class ProcessScanner {
 	 * Open descriptors of a process. Listing /proc/PID/fd makes the kernel build a dentry per fd
 	 * (~90 µs for a handful); since Linux 6.2 a stat of the directory gives the count for free.
 	 */
-	private countFds(pid: number): number | null {
+	private countFds(tracked: Tracked): number | null {
 		if (this.fdSizeIsCount === null) {
 			// Listing our own fds opens one more (the directory itself); a fixture tree's directory has a byte size.
 			const size = this.files.size(this.files.proc('self', 'fd'));
 			const listed = this.files.listDir(this.files.proc('self', 'fd'));
 			this.fdSizeIsCount = size.ok && listed.ok && size.value > 0 && (listed.value.length === size.value || listed.value.length === size.value + 1);
 		}
-		const path = this.files.proc(String(pid), 'fd');
+		const path = `${tracked.dir}/fd`;
 		if (this.fdSizeIsCount) {
 			const size = this.files.size(path);
 			if (size.ok) return size.value;
@@ -607,22 +638,6 @@ export function chooseDetail(processes: readonly ProcessSample[], options: Pick<
 	}
 	if (options.pssAll) return top.sort(bySize);
 	return focused.length === 0 ? top : top.concat(focused).sort(bySize);
-}
-
-/**
- * Each pid's record from the last listing, placed for the new one. Both come in the order libuv's
- * scandir sorts names in (as strings: 10 before 9), so one pass pairs them; a pid that pass misses
- * is left undefined, and a scan looks it up by pid.
- */
-function carryTracked(lastPids: readonly number[], lastTracked: ReadonlyArray<Tracked | undefined>, pids: readonly number[]): Array<Tracked | undefined> {
-	const carried = new Array<Tracked | undefined>(pids.length).fill(undefined);
-	let j = 0;
-	for (let i = 0; i < pids.length && j < lastPids.length; i++) {
-		const pid = pids[i]!;
-		while (j < lastPids.length && namedBefore(lastPids[j]!, pid)) j++;
-		if (lastPids[j] === pid) carried[i] = lastTracked[j++];
-	}
-	return carried;
 }
 
 /** Whether a's decimal name sorts before b's as strings do ('10' < '9'), without making them. */
