@@ -175,6 +175,13 @@ export class Store {
 	private readonly processes = new Map<string, ProcessHistory>();
 	/** The newest history of each pid, so a tick finds a process without building its key. */
 	private readonly processByPid = new Map<number, ProcessHistory>();
+	/**
+	 * Last tick's process samples and their histories, by place in the sample: the scanner hands a
+	 * quiet process back as the same object, mostly at the same place, found there without a lookup
+	 * by pid. Arrays of the store's own (a source may refill its array), overwritten every tick.
+	 */
+	private placedSamples: ProcessSample[] = [];
+	private placedHistories: ProcessHistory[] = [];
 	/** Live processes as the last build sorted them. */
 	private processOrder: ProcessHistory[] = [];
 	/** The order array before last, overwritten by the next build. */
@@ -326,6 +333,8 @@ export class Store {
 		for (const metric of SYSTEM_METRICS) this.system.set(metric, new Series(this.options.systemPoints, this.clock));
 		this.processes.clear();
 		this.processByPid.clear();
+		this.placedSamples = [];
+		this.placedHistories = [];
 		this.processOrder = [];
 		this.spareOrder = [];
 		this.slabs.clear();
@@ -401,10 +410,22 @@ export class Store {
 		const stamp = this.ticks;
 		const capacity = this.options.detailPoints;
 		let present = 0;
-		for (const p of sample.processes) {
-			// By pid, then start time: a number key, not a string built per process per tick.
-			const known = this.processByPid.get(p.pid);
-			const history = known?.startTime === p.startTime ? known : this.historyOf(p, sample.timeMs);
+		const list = sample.processes;
+		const placedSamples = this.placedSamples;
+		const placedHistories = this.placedHistories;
+		const placed = placedSamples.length;
+		for (let i = 0; i < list.length; i++) {
+			const p = list[i]!;
+			let history: ProcessHistory;
+			// The same sample at the same place as last tick: last tick's history, seen then, so not forgotten since.
+			if (i < placed && placedSamples[i] === p) history = placedHistories[i]!;
+			else {
+				// By pid, then start time: a number key, not a string built per process per tick.
+				const known = this.processByPid.get(p.pid);
+				history = known?.startTime === p.startTime ? known : this.historyOf(p, sample.timeMs);
+				placedSamples[i] = p;
+				placedHistories[i] = history;
+			}
 			if (history.seenTick !== stamp) present++;
 			history.seenTick = stamp;
 			history.latest = p;
@@ -421,6 +442,8 @@ export class Store {
 			if (p.fdCount !== null) (history.fds ??= new Series(capacity, this.clock)).pushAtClock(p.fdCount);
 			else history.fds?.unclock();
 		}
+		placedSamples.length = list.length;
+		placedHistories.length = list.length;
 		if (this.processes.size !== present) this.retireProcesses(stamp, sample.timeMs);
 	}
 

@@ -232,8 +232,9 @@ test('a sample without its processes (the first frame) is shown, then forgotten:
 });
 
 test('property: with processes coming, going and sitting still, the rows are the live processes largest first and the exited ones gone within a minute', () => {
-	// Ticks where no process came or went skip the pass over all histories: every tick here is
-	// checked, those included.
+	// Ticks where no process came or went skip the pass over all histories, and a sample handed back
+	// at its place skips the lookup by pid (processes forgotten and back again included): every tick
+	// here is checked, those included.
 	const tick = fc.record({dt: fc.constantFrom(2, 2, 2, 30), present: fc.array(fc.boolean(), {minLength: 6, maxLength: 6}), grow: fc.array(fc.constantFrom(0, 0, 0, 1, -1), {minLength: 6, maxLength: 6})});
 	fc.assert(
 		fc.property(fc.array(tick, {minLength: 5, maxLength: 30}), ticks => {
