@@ -616,27 +616,33 @@ export function chooseDetail(processes: readonly ProcessSample[], options: Pick<
 	const top: number[] = [];
 	const focused: number[] = [];
 	const keep = options.detailTop;
+	const {detailPids, pssAll} = options;
+	const anyFocused = detailPids.size > 0;
+	// Once the list is full, the RSS a row must beat to get in: most rows are one comparison.
+	let floor = -Infinity;
 	for (let i = 0; i < processes.length; i++) {
 		const p = processes[i]!;
 		if (p.kernelThread || p.state === 'Z') continue;
-		if (options.pssAll) {
+		if (pssAll) {
 			top.push(i);
 			continue;
 		}
-		// Later rows go after earlier ones of the same size: only a strictly larger one moves up.
-		let at = top.length;
-		while (at > 0 && processes[top[at - 1]!]!.rssBytes < p.rssBytes) at--;
-		if (at < keep) {
+		const rss = p.rssBytes;
+		if (top.length < keep || rss > floor) {
+			// Later rows go after earlier ones of the same size: only a strictly larger one moves up.
+			let at = top.length;
+			while (at > 0 && processes[top[at - 1]!]!.rssBytes < rss) at--;
 			top.splice(at, 0, i);
 			if (top.length > keep) {
 				const dropped = top.pop()!;
-				if (options.detailPids.has(processes[dropped]!.pid)) focused.push(dropped);
+				if (anyFocused && detailPids.has(processes[dropped]!.pid)) focused.push(dropped);
 			}
-		} else if (options.detailPids.has(p.pid)) {
+			if (keep > 0 && top.length === keep) floor = processes[top[keep - 1]!]!.rssBytes;
+		} else if (anyFocused && detailPids.has(p.pid)) {
 			focused.push(i);
 		}
 	}
-	if (options.pssAll) return top.sort(bySize);
+	if (pssAll) return top.sort(bySize);
 	return focused.length === 0 ? top : top.concat(focused).sort(bySize);
 }
 
