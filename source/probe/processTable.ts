@@ -212,7 +212,8 @@ export class ProcessScanner {
 		let j = 0;
 		for (let i = 0; i < pids.length; i++) {
 			const pid = pids[i]!;
-			for (; j < lastPids.length && namedBefore(lastPids[j]!, pid); j++) this.drop(lastTracked[j]);
+			// Mostly the same pid in the same place: no names compared.
+			if (lastPids[j] !== pid) for (; j < lastPids.length && namedBefore(lastPids[j]!, pid); j++) this.drop(lastTracked[j]);
 			if (j < lastPids.length && lastPids[j] === pid) carried[i] = lastTracked[j++];
 		}
 		for (; j < lastPids.length; j++) this.drop(lastTracked[j]);

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import {cpSync, readdirSync, readFileSync, readlinkSync, writeFileSync} from 'node:fs';
+import {cpSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync} from 'node:fs';
 import {join} from 'node:path';
 import {after, test, type TestContext} from 'node:test';
 import fc from 'fast-check';
@@ -136,6 +136,35 @@ test('sameProcesses: the last listing of /proc is reused, so a pid that appeared
 	const relisted = scanner.scan(options);
 	assert.equal(byPid(relisted).has(born), true);
 	assert.equal(relisted.processes.length, before + 1);
+});
+
+test('a new listing of /proc: births and deaths between scans, in the order readdir names pids (10 before 9), each row its own process\'s', t => {
+	const {root, scanner} = scannerOnCopy(t);
+	const sleeper = join(root, String(pids.sleep));
+	/** A copy of the sleeper under a new pid, told apart by its resident pages (and its start time). */
+	const birth = (pid: number, residentPages: number, startTime = 143761) => {
+		const dir = join(root, String(pid));
+		rmSync(dir, {recursive: true, force: true});
+		cpSync(sleeper, dir, {recursive: true});
+		writeFileSync(join(dir, 'statm'), `2000 ${residentPages} 100 10 0 200 0\n`);
+		writeFileSync(join(dir, 'stat'), readFileSync(join(dir, 'stat'), 'utf8').replace(' 143761 ', ` ${startTime} `));
+	};
+	const rss = (scan: ReturnType<ProcessScanner['scan']>) => new Map(scan.processes.map(p => [p.pid, p.rssBytes / PAGE]));
+	for (const [pid, pages] of [[7, 1007], [70, 1070], [700, 1700], [4_000_000, 4000]] as const) birth(pid, pages);
+	const first = rss(scanner.scan(options));
+	assert.deepEqual([7, 70, 700, 4_000_000].map(pid => first.get(pid)), [1007, 1070, 1700, 4000]);
+	rmSync(join(root, '70'), {recursive: true});
+	birth(71, 1071);
+	writeFileSync(join(root, '700', 'statm'), '2000 1701 100 10 0 200 0\n');
+	const second = rss(scanner.scan(options));
+	assert.equal(second.has(70), false, 'gone');
+	assert.deepEqual([7, 71, 700, 4_000_000].map(pid => second.get(pid)), [1007, 1071, 1701, 4000]);
+	assert.equal(second.size, first.size);
+	birth(70, 1170, 200_000);
+	const third = scanner.scan(options);
+	const reborn = third.processes.find(p => p.pid === 70)!;
+	assert.deepEqual([reborn.rssBytes / PAGE, reborn.startTime], [1170, 200_000], 'the pid back is a new process, read afresh');
+	assert.deepEqual([7, 71, 700, 4_000_000].map(pid => rss(third).get(pid)), [1007, 1071, 1701, 4000]);
 });
 
 test('status of a process whose RSS stands still is carried between scans, and read again once RSS moves', t => {
