@@ -116,20 +116,19 @@ export class Series {
 		const v = value ?? Number.NaN;
 		if (this.count > 0 && t < this.lastTime) this.ordered = false;
 		this.lastTime = t;
+		const last = this.count === 0 ? Number.NaN : this.valueAt(this.count - 1);
+		this.run = !Number.isFinite(v) ? 0 : v === last ? Math.min(this.run + 1, this.capacity) : 1;
+		// A full cached tail of equal values is still right when one more equal value arrives.
+		if (this.tailCache && !(this.tailCache.length === this.tailLength && this.run > this.tailLength)) this.tailCache = null;
 		// The usual push: a full still run on the clock gets its value again at the next sample.
 		// Only the ring moves on; the fields below would all come out as they are.
 		if (onClock && this.times === null && this.values === null && this.count === this.capacity && this.run === this.capacity && this.lastTick === clock!.ticks - 1 && Object.is(v, this.flat)) {
-			if (this.tailCache && !(this.tailCache.length === this.tailLength && this.run > this.tailLength)) this.tailCache = null;
 			this.clockRun = Math.min(this.clockRun + 1, this.capacity);
 			this.lastTick = clock!.ticks;
 			this.start = (this.start + 1) % this.capacity;
 			this.pushes++;
 			return;
 		}
-		const last = this.count === 0 ? Number.NaN : this.valueAt(this.count - 1);
-		this.run = !Number.isFinite(v) ? 0 : v === last ? Math.min(this.run + 1, this.capacity) : 1;
-		// A full cached tail of equal values is still right when one more equal value arrives.
-		if (this.tailCache && !(this.tailCache.length === this.tailLength && this.run > this.tailLength)) this.tailCache = null;
 		const next = onClock && this.clockRun > 0 && this.lastTick === clock!.ticks - 1;
 		// A point off the clock (or after a gap) needs times of the series' own, the older ones first.
 		if (this.times === null && !(onClock && (next || this.count === 0))) this.times = this.copyTimes();
